@@ -106,6 +106,14 @@ export const LANGUAGES: ReadonlyArray<readonly [code: string, name: string]> = [
   ['yue', 'cantonese'],
 ];
 
+/** Whisper's timestamp tokens: <|0.00|> … <|30.00|> in steps of 20 ms. */
+export const N_TIMESTAMPS = 1501;
+
+/** The text of the i-th timestamp token, as Python's f"<|{i * 0.02:.2f}|>" writes it. */
+export function timestampTokenText(i: number): string {
+  return `<|${(i * 0.02).toFixed(2)}|>`;
+}
+
 /**
  * The special tokens after the regular vocabulary, in id order, for a vocabulary of `nLanguages`
  * languages (0 for English-only), as openai/whisper's tokenizer.py lays them out. The first is
@@ -122,6 +130,6 @@ export function specialTokenTexts(nLanguages: number): string[] {
     '<|nospeech|>',
     '<|notimestamps|>',
   );
-  for (let i = 0; i <= 1500; i++) out.push(`<|${(i * 0.02).toFixed(2)}|>`);
+  for (let i = 0; i < N_TIMESTAMPS; i++) out.push(timestampTokenText(i));
   return out;
 }
