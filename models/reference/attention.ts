@@ -1,5 +1,5 @@
 /** Multi-head attention in float64, as openai/whisper model.py MultiHeadAttention. */
-import { linear, softmaxRowsInPlace } from './ops.ts';
+import { linear, matmul, softmaxRowsInPlace } from './ops.ts';
 import type { Weights64 } from './weights64.ts';
 
 export interface AttentionResult {
@@ -29,29 +29,30 @@ export function qkvAttention(
   const scale = 1 / Math.sqrt(dk);
   const out = new Float64Array(nq * d);
   const weights = keepWeights ? new Float64Array(nHead * nq * nk) : undefined;
-  const s = new Float64Array(nk);
   for (let h = 0; h < nHead; h++) {
-    const ho = h * dk;
+    const qh = headSlice(q, nq, d, h, dk);
+    const kh = headSlice(k, nk, d, h, dk);
+    const vh = headSlice(v, nk, d, h, dk);
+    const s = linear(qh, nq, kh, dk, nk); // [nq, nk] = qh · khᵀ
     for (let i = 0; i < nq; i++) {
       const limit = causalOffset === undefined ? nk : Math.min(nk, i + causalOffset + 1);
-      for (let j = 0; j < nk; j++) {
-        if (j >= limit) {
-          s[j] = -Infinity;
-          continue;
-        }
-        let dot = 0;
-        for (let c = 0; c < dk; c++) dot += q[i * d + ho + c]! * k[j * d + ho + c]!;
-        s[j] = dot * scale;
-      }
-      softmaxRowsInPlace(s, 1, nk);
-      if (weights) weights.set(s, (h * nq + i) * nk);
-      for (let j = 0; j < limit; j++) {
-        const p = s[j]!;
-        for (let c = 0; c < dk; c++) out[i * d + ho + c] += p * v[j * d + ho + c]!;
-      }
+      const row = s.subarray(i * nk, (i + 1) * nk);
+      for (let j = 0; j < limit; j++) row[j]! *= scale;
+      softmaxRowsInPlace(row, 1, limit);
+      row.fill(0, limit); // masked keys
     }
+    if (weights) weights.set(s, h * nq * nk);
+    const oh = matmul(s, vh, nq, nk, dk); // [nq, dk]
+    for (let i = 0; i < nq; i++) out.set(oh.subarray(i * dk, (i + 1) * dk), i * d + h * dk);
   }
   return weights ? { out, weights } : { out };
+}
+
+/** Head h's columns of a[n, d] as a contiguous [n, dk] copy. */
+function headSlice(a: Float64Array, n: number, d: number, h: number, dk: number): Float64Array {
+  const out = new Float64Array(n * dk);
+  for (let i = 0; i < n; i++) out.set(a.subarray(i * d + h * dk, i * d + (h + 1) * dk), i * dk);
+  return out;
 }
 
 /** The four projections of one attention module (`prefix` like 'decoder.blocks.0.attn'). */

@@ -15,21 +15,35 @@ export function linear(
   const y = new Float64Array(n * nOut);
   for (let i = 0; i < n; i++) {
     const xo = i * nIn;
-    for (let o = 0; o < nOut; o++) {
-      const wo = o * nIn;
+    const yo = i * nOut;
+    let o = 0;
+    // Four outputs at a time: each x value is loaded once for four weight rows.
+    for (; o + 3 < nOut; o += 4) {
+      const w0 = o * nIn;
+      const w1 = w0 + nIn;
+      const w2 = w1 + nIn;
+      const w3 = w2 + nIn;
       let s0 = 0;
       let s1 = 0;
       let s2 = 0;
       let s3 = 0;
-      let k = 0;
-      for (; k + 3 < nIn; k += 4) {
-        s0 += x[xo + k]! * weight[wo + k]!;
-        s1 += x[xo + k + 1]! * weight[wo + k + 1]!;
-        s2 += x[xo + k + 2]! * weight[wo + k + 2]!;
-        s3 += x[xo + k + 3]! * weight[wo + k + 3]!;
+      for (let k = 0; k < nIn; k++) {
+        const xv = x[xo + k]!;
+        s0 += xv * weight[w0 + k]!;
+        s1 += xv * weight[w1 + k]!;
+        s2 += xv * weight[w2 + k]!;
+        s3 += xv * weight[w3 + k]!;
       }
-      for (; k < nIn; k++) s0 += x[xo + k]! * weight[wo + k]!;
-      y[i * nOut + o] = s0 + s1 + s2 + s3 + (bias ? bias[o]! : 0);
+      y[yo + o] = s0 + (bias ? bias[o]! : 0);
+      y[yo + o + 1] = s1 + (bias ? bias[o + 1]! : 0);
+      y[yo + o + 2] = s2 + (bias ? bias[o + 2]! : 0);
+      y[yo + o + 3] = s3 + (bias ? bias[o + 3]! : 0);
+    }
+    for (; o < nOut; o++) {
+      const wo = o * nIn;
+      let s = 0;
+      for (let k = 0; k < nIn; k++) s += x[xo + k]! * weight[wo + k]!;
+      y[yo + o] = s + (bias ? bias[o]! : 0);
     }
   }
   return y;
@@ -120,7 +134,8 @@ export function softmaxRowsInPlace(x: Float64Array, n: number, m: number): Float
 
 /**
  * 1-D convolution as torch.nn.Conv1d: x[cIn, tIn], weight [cOut, cIn, k], padding p, stride s.
- * Returns [cOut, tOut] with tOut = floor((tIn + 2p − k) / s) + 1.
+ * Returns [cOut, tOut] with tOut = floor((tIn + 2p − k) / s) + 1. Computed as a product of
+ * the weight with the unfolded input (one row of cIn·k taps per output step).
  */
 export function conv1d(
   x: Float64Array,
@@ -134,22 +149,17 @@ export function conv1d(
   padding: number,
 ): { y: Float64Array; tOut: number } {
   const tOut = Math.floor((tIn + 2 * padding - k) / stride) + 1;
-  const y = new Float64Array(cOut * tOut);
-  for (let o = 0; o < cOut; o++) {
-    const yo = o * tOut;
-    for (let t = 0; t < tOut; t++) y[yo + t] = bias[o]!;
+  const cols = new Float64Array(tOut * cIn * k); // [tOut, cIn·k], zero where padded
+  for (let t = 0; t < tOut; t++) {
     for (let c = 0; c < cIn; c++) {
-      const xc = c * tIn;
       for (let j = 0; j < k; j++) {
-        const w = weight[(o * cIn + c) * k + j]!;
-        for (let t = 0; t < tOut; t++) {
-          const ti = t * stride + j - padding;
-          if (ti >= 0 && ti < tIn) y[yo + t] += w * x[xc + ti]!;
-        }
+        const ti = t * stride + j - padding;
+        if (ti >= 0 && ti < tIn) cols[(t * cIn + c) * k + j] = x[c * tIn + ti]!;
       }
     }
   }
-  return { y, tOut };
+  const yt = linear(cols, tOut, weight, cIn * k, cOut, bias); // [tOut, cOut]
+  return { y: transpose(yt, tOut, cOut), tOut };
 }
 
 /** Transpose of a[n, m] → [m, n]. */
