@@ -1,0 +1,36 @@
+/** `slim-whisper model info <path>` */
+import { loadCheckpoint } from '../../models/import/load.ts';
+import { defaultCalibrationClips } from '../models/calibration.ts';
+import { convertCheckpoint } from '../models/conversion.ts';
+import { formatModelInfo, modelInfo } from '../models/info.ts';
+
+export interface ModelInfoOptions {
+  json?: boolean;
+  calibrate?: string[];
+  calibration?: boolean; // commander's --no-calibration
+  refresh?: boolean;
+  cache?: boolean; // --no-cache
+}
+
+export async function runModelInfo(path: string, opts: ModelInfoOptions): Promise<void> {
+  const log = (line: string): void => {
+    if (!opts.json) process.stderr.write(`${line}\n`);
+  };
+  log(`loading ${path}`);
+  const ckpt = await loadCheckpoint(path);
+  const clips = opts.calibration === false ? [] : (opts.calibrate ?? defaultCalibrationClips());
+  if (opts.calibration !== false && clips.length === 0) {
+    log(
+      'no calibration audio found (give --calibrate <files>): the K-cache form stays unmeasured and unused',
+    );
+  }
+  const { record, cached } = await convertCheckpoint(ckpt, {
+    clips,
+    refresh: !!opts.refresh,
+    cacheDir: opts.cache === false ? null : undefined,
+    log,
+  });
+  if (cached) log('conversion record found in the cache (use --refresh to measure again)');
+  const info = modelInfo(ckpt, record);
+  process.stdout.write(opts.json ? `${JSON.stringify(info, null, 2)}\n` : `${formatModelInfo(info)}\n`);
+}
