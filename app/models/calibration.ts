@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WhisperCheckpoint } from '../../models/checkpoint/types.ts';
-import { logMelWindow } from '../../models/features/log-mel.ts';
+import { logMelWindow, N_FRAMES } from '../../models/features/log-mel.ts';
 import { encodeReference } from '../../models/reference/encoder.ts';
 import type { Weights64 } from '../../models/reference/weights64.ts';
 import type { CalibrationClip, CalibrationTokens } from '../../models/slim/calibrate.ts';
@@ -49,9 +49,18 @@ export async function loadCalibrationClips(
   for (const path of paths) {
     const audio = await readAudioFile(path);
     if (audio.samples.length === 0) throw new SlimError('AUDIO_EMPTY', `${path}: no audio to calibrate with`);
-    clips.push({ name: basename(path), xa: await encode(logMelWindow(audio.samples, ckpt.dims.nMels)) });
+    const mel = logMelWindow(audio.samples, ckpt.dims.nMels);
+    clips.push({ name: basename(path), xa: await encode(leadingFrames(mel, ckpt.dims.nMels, 2 * ckpt.dims.nAudioCtx)) });
   }
   return clips;
+}
+
+/** The first nFrames frames of a [nMels, N_FRAMES] log-mel: small test models have a short audio context. */
+function leadingFrames(mel: Float32Array, nMels: number, nFrames: number): Float32Array {
+  if (nFrames === N_FRAMES) return mel;
+  const out = new Float32Array(nMels * nFrames);
+  for (let m = 0; m < nMels; m++) out.set(mel.subarray(m * N_FRAMES, m * N_FRAMES + nFrames), m * nFrames);
+  return out;
 }
 
 /** The special ids the calibration's greedy decode needs, from the checkpoint's vocabulary. */
