@@ -24,7 +24,7 @@ import type {
 import { validateCheckpoint, validateDims } from '../checkpoint/validate.ts';
 import { SlimError } from '../errors.ts';
 import { LANGUAGES, specialTokenTexts } from '../tokenizer/languages.ts';
-import { halfsToFloats } from './safetensors.ts';
+import { halfsToFloats } from '../numerics/half.ts';
 
 export const GGML_MAGIC = 0x67676d6c;
 

@@ -22,7 +22,7 @@ import { int64, type HostTensor, type Int64, type NodeProto } from '../onnx/prot
 import { GraphIndex, intAttr, readWeight } from '../onnx/weights.ts';
 import { loadHfVocab } from '../tokenizer/load.ts';
 import { readHfWhisperConfig } from './hf-config.ts';
-import { bfloat16sToFloats, halfsToFloats } from './safetensors.ts';
+import { bfloat16sToFloats, halfsToFloats } from '../numerics/half.ts';
 
 /** Transformers.js dtypes with 8-bit or float weights ('q8' is Transformers.js v3's name for 'quantized'). */
 export type TransformersJsVariant = 'fp32' | 'fp16' | 'quantized' | 'q8' | 'int8' | 'uint8';

@@ -8,7 +8,7 @@ import { SlimError, type ErrorCode } from '../../../models/errors.ts';
 import { makeFixtureCheckpoint } from '../../../models/fixtures/checkpoint.ts';
 import { encodeGgml, slaneyMelFilters, writeGgmlFile } from '../../../models/fixtures/write-ggml.ts';
 import { loadGgmlCheckpoint, readGgmlFile } from '../../../models/import/ggml.ts';
-import { floatToHalf, halfToFloat } from '../../../models/import/safetensors.ts';
+import { floatToHalf, halfToFloat } from '../../../models/numerics/half.ts';
 import { specialTokenTexts } from '../../../models/tokenizer/languages.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slim-ggml-'));

@@ -8,14 +8,13 @@ import { SlimError, type ErrorCode } from '../../../models/errors.ts';
 import { makeFixtureCheckpoint } from '../../../models/fixtures/checkpoint.ts';
 import { writeHfFolder } from '../../../models/fixtures/write-hf.ts';
 import { loadHfCheckpoint } from '../../../models/import/hf.ts';
+import { readSafetensors, writeSafetensors } from '../../../models/import/safetensors.ts';
 import {
   bfloat16sToFloats,
   floatToHalf,
   floatsToBfloat16s,
   halfToFloat,
-  readSafetensors,
-  writeSafetensors,
-} from '../../../models/import/safetensors.ts';
+} from '../../../models/numerics/half.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slim-hf-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -6,15 +6,13 @@ import { after, describe, test } from 'node:test';
 import type { Tensor } from '../../../models/checkpoint/types.ts';
 import { SlimError, type ErrorCode } from '../../../models/errors.ts';
 import { Rng } from '../../../models/fixtures/random.ts';
+import { SafetensorsStore, readSafetensors, writeSafetensors } from '../../../models/import/safetensors.ts';
 import {
-  SafetensorsStore,
   bfloat16sToFloats,
   floatToHalf,
   floatsToBfloat16s,
   halfToFloat,
-  readSafetensors,
-  writeSafetensors,
-} from '../../../models/import/safetensors.ts';
+} from '../../../models/numerics/half.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slim-safetensors-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
