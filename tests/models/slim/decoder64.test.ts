@@ -95,7 +95,10 @@ test('a rank-deficient W_K is found by the conversion; calibration puts that lay
   for (const l of cal.layers) {
     assert.ok(l.relErrFp32 <= 1e-4, `layer ${l.layer} fp32 error ${l.relErrFp32}`);
     // The X-cache form in fp16 costs about what the standard fp16 caches cost.
-    assert.ok(l.xCache.fp16 < 4 * l.baseline.fp16 + 1e-6, `layer ${l.layer}: ${l.xCache.fp16} vs ${l.baseline.fp16}`);
+    assert.ok(
+      l.xCache.fp16 < 4 * l.baseline.fp16 + 1e-6,
+      `layer ${l.layer}: ${l.xCache.fp16} vs ${l.baseline.fp16}`,
+    );
   }
   // With the chosen forms the Slim decoder still equals the standard one.
   const forms = cal.layers.map((l) => l.form);
