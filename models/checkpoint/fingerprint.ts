@@ -9,7 +9,21 @@ import type { WhisperCheckpoint } from './types.ts';
  */
 export function checkpointFingerprint(ckpt: WhisperCheckpoint): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify(ckpt.dims));
+  const d = ckpt.dims; // a fixed key order: loaders build dims in different orders
+  h.update(
+    [
+      d.nMels,
+      d.nAudioCtx,
+      d.nAudioState,
+      d.nAudioHead,
+      d.nAudioLayer,
+      d.nVocab,
+      d.nTextCtx,
+      d.nTextState,
+      d.nTextHead,
+      d.nTextLayer,
+    ].join(','),
+  );
   for (const name of expectedTensors(ckpt.dims).keys()) {
     const t = ckpt.tensors.get(name)!;
     h.update(`${name}:${t.shape.join('x')};`);

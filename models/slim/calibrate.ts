@@ -86,13 +86,14 @@ export function greedyTokens(
   tokens.push(...prompt);
   logits = dec.forward(state, prompt);
   const nVocab = dec.dims.nVocab;
-  for (let i = 0; i < maxTokens; i++) {
+  const budget = Math.min(maxTokens, dec.dims.nTextCtx - tokens.length);
+  for (let i = 0; i < budget; i++) {
     const row = logits.subarray(logits.length - nVocab);
     let best = 0;
     for (let t = 1; t < ids.eot; t++) if (row[t]! > row[best]!) best = t; // text tokens only
     if (row[ids.eot]! > row[best]!) best = ids.eot;
     tokens.push(best);
-    if (best === ids.eot) break;
+    if (best === ids.eot || i === budget - 1) break;
     logits = dec.forward(state, [best]);
   }
   return tokens;
