@@ -10,8 +10,10 @@ function buildProgram(): Command {
     .exitOverride();
   const model = program.command('model').description('inspect and convert Whisper models');
   model
-    .command('info <path>')
-    .description('format, dimensions and the Slim conversion of a model (folder or ggml file)')
+    .command('info [path]')
+    .description(
+      'format, dimensions and the Slim conversion of a model (folder or ggml file; default: the embedded base model)',
+    )
     .option('--json', 'print JSON')
     .option(
       '--calibrate <files...>',

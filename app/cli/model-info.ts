@@ -1,6 +1,7 @@
 /** `slim-whisper model info <path>` */
 import { loadCheckpoint } from '../../models/import/load.ts';
 import { defaultCalibrationClips } from '../models/calibration.ts';
+import { resolveModel } from '../models/resolve.ts';
 import { convertCheckpoint } from '../models/conversion.ts';
 import { formatModelInfo, modelInfo } from '../models/info.ts';
 
@@ -12,11 +13,12 @@ export interface ModelInfoOptions {
   cache?: boolean; // --no-cache
 }
 
-export async function runModelInfo(path: string, opts: ModelInfoOptions): Promise<void> {
+export async function runModelInfo(pathArg: string | undefined, opts: ModelInfoOptions): Promise<void> {
   const log = (line: string): void => {
     if (!opts.json) process.stderr.write(`${line}\n`);
   };
-  log(`loading ${path}`);
+  const { path, embedded } = await resolveModel(pathArg);
+  log(`loading ${path}${embedded ? ' (embedded model, hashes verified)' : ''}`);
   const ckpt = await loadCheckpoint(path);
   const clips = opts.calibration === false ? [] : (opts.calibrate ?? defaultCalibrationClips());
   if (opts.calibration !== false && clips.length === 0) {

@@ -85,6 +85,6 @@ test('model info on bad paths: clear messages and the model exit code', async ()
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stderr, /internal error|at .*\.ts:\d+/);
   }
-  const usage = await runCli(['model', 'info'], env);
+  const usage = await runCli(['model', 'info', '--bogus-flag'], env);
   assert.equal(usage.code, 2);
 });
