@@ -1,0 +1,39 @@
+/** Tile and workgroup sizes of the decoder's kernels, in one place (tune per GPU). */
+import type { LinearConfig } from './linear.ts';
+
+export type Tile = Pick<LinearConfig, 'tileRows' | 'colsPerThread' | 'workgroup'>;
+
+export interface Tuning {
+  /** Projections and MLP (row-vector weights [K, N]). */
+  linear: Tile;
+  /** The tied logits (token embedding [V, d]). */
+  logits: Tile;
+  /** Query fold a_h = q_h·W_K,hᵀ: workgroup·colsPerThread must divide d. */
+  fold: Tile;
+  /** Per-head output projection (s_h·X)·W_h: workgroup·colsPerThread must divide d_k. */
+  headProj: Tile;
+  /** Cross-attention K/V of the baseline from E (rows = nAudioCtx). */
+  audio: Tile;
+  attendWorkgroup: number;
+}
+
+/** Largest power of two ≤ cap dividing n. */
+export function pow2Divisor(n: number, cap: number): number {
+  let p = 1;
+  while (p * 2 <= cap && n % (p * 2) === 0) p *= 2;
+  return p;
+}
+
+export function defaultTuning(d: number, dk: number, f16: boolean): Tuning {
+  const cols = f16 ? 2 : 1;
+  const head = pow2Divisor(dk, 64);
+  const fold = pow2Divisor(d, 64);
+  return {
+    linear: { tileRows: 8, colsPerThread: 2, workgroup: 64 },
+    logits: { tileRows: 4, colsPerThread: 2, workgroup: 64 },
+    fold: { tileRows: 8, colsPerThread: 1, workgroup: fold },
+    headProj: { tileRows: 8, colsPerThread: cols, workgroup: Math.max(1, head / cols) },
+    audio: { tileRows: 16, colsPerThread: 2, workgroup: 64 },
+    attendWorkgroup: 64,
+  };
+}
