@@ -13,7 +13,7 @@
  * `cross` reads audio group rowInfo.w's slot, all rows.
  */
 import { computePipeline } from './pipelines.ts';
-import { bindBuffers, bound, type Bound } from './kernel.ts';
+import { bindBuffers, bound, type BufferRef, type Bound } from './kernel.ts';
 import { RUN_WGSL, assertPow2 } from './wgsl.ts';
 import { words, type BufferLedger } from './buffers.ts';
 
@@ -116,12 +116,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }
 
 export interface AttendBuffers {
-  run: GPUBuffer;
-  rowInfo: GPUBuffer;
-  q: GPUBuffer;
-  keys: GPUBuffer;
-  values: GPUBuffer;
-  out: GPUBuffer;
+  run: BufferRef;
+  rowInfo: BufferRef;
+  q: BufferRef;
+  keys: BufferRef;
+  values: BufferRef;
+  out: BufferRef;
 }
 
 export function attend(

@@ -4,7 +4,7 @@
  * fp16 pairs (it is also the tied output projection).
  */
 import { computePipeline } from './pipelines.ts';
-import { bindBuffers, bound, ceilDiv, type Bound } from './kernel.ts';
+import { bindBuffers, bound, type BufferRef, ceilDiv, type Bound } from './kernel.ts';
 import { RUN_WGSL, weightAccess, type WeightPrecision } from './wgsl.ts';
 import { words, type BufferLedger } from './buffers.ts';
 
@@ -30,11 +30,11 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
 }
 
 export interface EmbedBuffers {
-  run: GPUBuffer;
-  rowInfo: GPUBuffer;
-  tokens: GPUBuffer;
-  positions: GPUBuffer;
-  x: GPUBuffer;
+  run: BufferRef;
+  rowInfo: BufferRef;
+  tokens: BufferRef;
+  positions: BufferRef;
+  x: BufferRef;
 }
 
 export function embed(

@@ -6,7 +6,7 @@
  * alone for tests.
  */
 import { computePipeline } from './pipelines.ts';
-import { bindBuffers, bound, ceilDiv, type Bound } from './kernel.ts';
+import { bindBuffers, bound, type BufferRef, ceilDiv, type Bound } from './kernel.ts';
 import { words, type BufferLedger } from './buffers.ts';
 
 export const GELU_WGSL = /* wgsl */ `
@@ -31,13 +31,14 @@ fn erf_(x: f32) -> f32 {
 fn gelu(x: f32) -> f32 { return 0.5 * x * erfc_(-x * 0.70710678118654752); }
 `;
 
-/** y[i] = gelu(x[i]) (op 0) or erf(x[i]) (op 1), for i < n: a test harness for the WGSL functions. */
+/** y[yOffset + i] = gelu(x[i]) or erf(x[i]), for i < n: runs the WGSL functions alone (tests). */
 export function geluKernel(
   ledger: BufferLedger,
   op: 'gelu' | 'erf',
   n: number,
-  x: GPUBuffer,
-  y: GPUBuffer,
+  x: BufferRef,
+  y: BufferRef,
+  yOffset = 0,
 ): Bound {
   const code = /* wgsl */ `${GELU_WGSL}
 @group(0) @binding(0) var<uniform> p: vec4<u32>;
@@ -45,10 +46,10 @@ export function geluKernel(
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  if (g.x < p.x) { y[g.x] = ${op === 'gelu' ? 'gelu' : 'erf_'}(x[g.x]); }
+  if (g.x < p.x) { y[p.y + g.x] = ${op === 'gelu' ? 'gelu' : 'erf_'}(x[g.x]); }
 }`;
   const pipeline = computePipeline(ledger.device, `elementwise-${op}`, code);
-  const params = ledger.uniform(`${op}.params`, words([n]));
+  const params = ledger.uniform(`${op}.params`, words([n, yOffset]));
   const group = bindBuffers(ledger.device, pipeline, op, [params, x, y]);
   return bound(op, pipeline, group, () => [ceilDiv(n, 64), 1, 1]);
 }

@@ -16,17 +16,20 @@ export interface Bound {
   dispatch(pass: GPUComputePassEncoder, run: RunShape): void;
 }
 
-/** Binds `buffers` to bindings 0 … n−1 of group 0 (whole buffers). */
+/** A whole buffer, or a range of one (offsets are multiples of 256 bytes). */
+export type BufferRef = GPUBuffer | GPUBufferBinding;
+
+/** Binds `buffers` to bindings 0 … n−1 of group 0. */
 export function bindBuffers(
   device: GPUDevice,
   pipeline: GPUComputePipeline,
   label: string,
-  buffers: GPUBuffer[],
+  buffers: BufferRef[],
 ): GPUBindGroup {
   return device.createBindGroup({
     label,
     layout: pipeline.getBindGroupLayout(0),
-    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    entries: buffers.map((b, binding) => ({ binding, resource: 'buffer' in b ? b : { buffer: b } })),
   });
 }
 

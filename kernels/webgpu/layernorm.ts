@@ -5,7 +5,7 @@
  * (only the rows whose logits are wanted).
  */
 import { computePipeline } from './pipelines.ts';
-import { bindBuffers, bound, type Bound } from './kernel.ts';
+import { bindBuffers, bound, type BufferRef, type Bound } from './kernel.ts';
 import { RUN_WGSL, assertPow2 } from './wgsl.ts';
 import { words, type BufferLedger } from './buffers.ts';
 
@@ -56,11 +56,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }
 
 export interface LayerNormBuffers {
-  run: GPUBuffer;
-  x: GPUBuffer;
-  gamma: GPUBuffer;
-  beta: GPUBuffer;
-  y: GPUBuffer;
+  run: BufferRef;
+  x: BufferRef;
+  gamma: BufferRef;
+  beta: BufferRef;
+  y: BufferRef;
 }
 
 export function layerNorm(

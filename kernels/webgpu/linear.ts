@@ -15,7 +15,7 @@
  *  - W 'nk': w[(n % wHeadCols)·wRowStride + (n / wHeadCols)·wHeadStride + k]; 'kn': w[k·N + n].
  */
 import { computePipeline } from './pipelines.ts';
-import { bindBuffers, bound, ceilDiv, type Bound } from './kernel.ts';
+import { bindBuffers, bound, type BufferRef, ceilDiv, type Bound } from './kernel.ts';
 import { RUN_WGSL, weightAccess, assertPow2, type WeightPrecision } from './wgsl.ts';
 import { GELU_WGSL } from './gelu.ts';
 import { words, type BufferLedger } from './buffers.ts';
@@ -159,11 +159,11 @@ function validate(c: LinearConfig, s: LinearShape): void {
 }
 
 export interface LinearBuffers {
-  run: GPUBuffer;
-  x: GPUBuffer;
-  w: GPUBuffer;
-  y: GPUBuffer;
-  bias?: GPUBuffer;
+  run: BufferRef;
+  x: BufferRef;
+  w: BufferRef;
+  y: BufferRef;
+  bias?: BufferRef;
 }
 
 /** Binds a linear op; `ledger` owns its uniform buffer. */

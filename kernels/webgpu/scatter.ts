@@ -3,7 +3,7 @@
  * seq and position from rowInfo. Self-attention caches are preallocated [slots, nTextCtx, d].
  */
 import { computePipeline } from './pipelines.ts';
-import { bindBuffers, bound, ceilDiv, type Bound } from './kernel.ts';
+import { bindBuffers, bound, type BufferRef, ceilDiv, type Bound } from './kernel.ts';
 import { RUN_WGSL } from './wgsl.ts';
 import { words, type BufferLedger } from './buffers.ts';
 
@@ -28,10 +28,10 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
 }
 
 export interface ScatterBuffers {
-  run: GPUBuffer;
-  rowInfo: GPUBuffer;
-  src: GPUBuffer;
-  cache: GPUBuffer;
+  run: BufferRef;
+  rowInfo: BufferRef;
+  src: BufferRef;
+  cache: BufferRef;
 }
 
 export function scatterRows(

@@ -8,7 +8,7 @@
  * Rows with fewer than k allowed tokens get id −1 (log-probability −3e38 → −Infinity on read).
  */
 import { computePipeline } from './pipelines.ts';
-import { bindBuffers, bound, type Bound } from './kernel.ts';
+import { bindBuffers, bound, type BufferRef, type Bound } from './kernel.ts';
 import { RUN_WGSL, assertPow2 } from './wgsl.ts';
 import { words, type BufferLedger } from './buffers.ts';
 
@@ -120,11 +120,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }
 
 export interface TopKBuffers {
-  run: GPUBuffer;
-  logits: GPUBuffer;
-  mask: GPUBuffer;
-  ids: GPUBuffer;
-  logProbs: GPUBuffer;
+  run: BufferRef;
+  logits: BufferRef;
+  mask: BufferRef;
+  ids: BufferRef;
+  logProbs: BufferRef;
 }
 
 /** k is rounded up by the caller to one of a few sizes (pipelines per k). */

@@ -71,3 +71,8 @@ export function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>, floor = 
   }
   return s === 0 ? m : m / s;
 }
+
+/** The output range of a guarded buffer, as a binding (GUARD_N floats = 256 bytes in). */
+export function inside(b: GPUBuffer): GPUBufferBinding {
+  return { buffer: b, offset: GUARD_N * 4 };
+}
