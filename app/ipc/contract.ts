@@ -1,0 +1,222 @@
+/**
+ * The typed IPC contract between the renderer and the main process: every channel's name,
+ * argument tuple and result. The preload exposes one named function per channel (API_CHANNELS),
+ * the main process validates every argument (args.ts) before a handler sees it, and results
+ * travel as `IpcResult` envelopes so that error codes survive the boundary.
+ */
+import type { ErrorData } from '../../models/errors.ts';
+import type { SourceFormat } from '../../models/checkpoint/types.ts';
+import type { Settings, SettingsPatch, Task } from './settings.ts';
+import type { TranscriptSegment } from './transcript.ts';
+
+/** A file the user granted to the app (picked in a dialog, dropped, or opened with the app). */
+export interface FileRef {
+  path: string;
+  name: string;
+  size: number;
+}
+
+export interface AudioSource {
+  format: string;
+  codec: string;
+  sampleRate: number;
+  channels: number;
+}
+
+/**
+ * Audio for the engine worker: a WAV file's bytes (the worker decodes them itself), or any
+ * other format (and very large WAVs) decoded to 16 kHz mono by ffmpeg in the main process.
+ */
+export type AudioPayload =
+  | { kind: 'wav'; name: string; bytes: Uint8Array }
+  | {
+      kind: 'pcm';
+      name: string;
+      samples: Float32Array;
+      durationMs: number;
+      source: AudioSource;
+      warnings: string[];
+    };
+
+export const EXPORT_FORMATS = ['srt', 'vtt', 'txt', 'json', 'csv', 'lrc'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface SaveRequest {
+  defaultName: string;
+  format: ExportFormat;
+}
+
+export interface WrittenFile {
+  path: string;
+  bytes: number;
+}
+
+export interface ModelEntry {
+  id: string;
+  name: string;
+  format: SourceFormat;
+  /** 'bundled' ships with the app (read-only); 'imported' lives in the user data folder. */
+  source: 'bundled' | 'imported';
+  bytes: number;
+  path: string;
+  addedAt: string | null;
+  removable: boolean;
+}
+
+export type ModelImportKind = 'folder' | 'file';
+
+/** What a job was started with, kept in its journal so that it can be resumed as it was. */
+export interface JobSettings {
+  model: string;
+  language: string;
+  task: Task;
+}
+
+export interface JobStart {
+  jobId: string;
+  file: FileRef;
+  durationMs: number | null;
+  settings: JobSettings;
+}
+
+export type JobEnd = 'done' | 'cancelled' | 'failed';
+
+export interface JobSummary extends JobStart {
+  startedAt: string;
+  updatedAt: string;
+  segmentCount: number;
+  /** End time (s) of the last saved segment: where a resumed job continues. */
+  resumeFromS: number;
+  ended: JobEnd | null;
+}
+
+export interface JobJournal {
+  summary: JobSummary;
+  segments: TranscriptSegment[];
+}
+
+export interface AppInfo {
+  shell: 'electron' | 'web';
+  /** Whether open/save dialogs exist (a plain browser uses its own file picker instead). */
+  nativeDialogs: boolean;
+  version: string;
+  platform: string;
+}
+
+/** Every channel: [arguments, result]. */
+export interface IpcChannels {
+  'app:info': [[], AppInfo];
+  'dialog:openFiles': [[], FileRef[]];
+  'files:grantDropped': [[paths: string[]], FileRef[]];
+  'files:read': [[path: string], Uint8Array];
+  'audio:load': [[path: string], AudioPayload];
+  'dialog:saveExport': [[request: SaveRequest], string | null];
+  'export:write': [[path: string, content: string], WrittenFile];
+  'settings:get': [[], Settings];
+  'settings:set': [[patch: SettingsPatch], Settings];
+  'models:list': [[], ModelEntry[]];
+  'models:import': [[kind: ModelImportKind], ModelEntry | null];
+  'models:delete': [[id: string], ModelEntry[]];
+  'jobs:begin': [[start: JobStart], JobSummary];
+  'jobs:append': [[jobId: string, segments: TranscriptSegment[]], number];
+  'jobs:finish': [[jobId: string, end: JobEnd], JobSummary];
+  'jobs:list': [[], JobSummary[]];
+  'jobs:load': [[jobId: string], JobJournal];
+  'jobs:discard': [[jobId: string], void];
+}
+
+export type Channel = keyof IpcChannels;
+export type ArgsOf<C extends Channel> = IpcChannels[C][0];
+export type ResultOf<C extends Channel> = IpcChannels[C][1];
+
+/**
+ * The preload's function name for each channel but 'files:grantDropped', which is reached only
+ * through `addDroppedFiles` (the preload resolves real File objects to paths: the page itself
+ * can never name a path to grant).
+ */
+export const API_CHANNELS = {
+  appInfo: 'app:info',
+  openFiles: 'dialog:openFiles',
+  readFile: 'files:read',
+  loadAudio: 'audio:load',
+  chooseExportPath: 'dialog:saveExport',
+  writeExport: 'export:write',
+  getSettings: 'settings:get',
+  setSettings: 'settings:set',
+  listModels: 'models:list',
+  importModel: 'models:import',
+  deleteModel: 'models:delete',
+  beginJob: 'jobs:begin',
+  appendSegments: 'jobs:append',
+  finishJob: 'jobs:finish',
+  listJobs: 'jobs:list',
+  loadJob: 'jobs:load',
+  discardJob: 'jobs:discard',
+} as const satisfies Record<string, Channel>;
+
+export type ApiName = keyof typeof API_CHANNELS;
+
+/** The invoke functions, one per channel. */
+export type InvokeApi = {
+  [N in ApiName]: (...args: ArgsOf<(typeof API_CHANNELS)[N]>) => Promise<ResultOf<(typeof API_CHANNELS)[N]>>;
+};
+
+/** Messages the main process sends unasked. */
+export const MENU_COMMANDS = [
+  'open-files',
+  'export',
+  'show-queue',
+  'show-transcript',
+  'show-settings',
+] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+
+export interface IpcEvents {
+  /** Files opened with the app (file association, command line, second instance). */
+  'files:opened': FileRef[];
+  'menu:command': MenuCommand;
+}
+export type EventName = keyof IpcEvents;
+
+/**
+ * What the renderer sees as `window.slimWhisper`: the invoke functions, event subscriptions
+ * (each returns its unsubscribe), and a way to grant dropped files (Electron resolves their
+ * paths in the preload; the browser bridge uploads them).
+ */
+export interface RendererApi extends InvokeApi {
+  addDroppedFiles(files: File[]): Promise<FileRef[]>;
+  onFilesOpened(listener: (files: FileRef[]) => void): () => void;
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
+}
+
+/** Every reply of the main process: a value, or an error with its stable code. */
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
+
+export const ALLOWED_EXTENSIONS = {
+  audio: [
+    'wav',
+    'mp3',
+    'm4a',
+    'aac',
+    'flac',
+    'ogg',
+    'oga',
+    'opus',
+    'webm',
+    'mp4',
+    'mkv',
+    'mov',
+    'wma',
+    'aiff',
+    'aif',
+  ],
+} as const;
+
+export const EXPORT_MIME: Record<ExportFormat, string> = {
+  srt: 'application/x-subrip',
+  vtt: 'text/vtt',
+  txt: 'text/plain',
+  json: 'application/json',
+  csv: 'text/csv',
+  lrc: 'text/plain',
+};

@@ -1,0 +1,146 @@
+/**
+ * The worker's message handling, free of worker globals so that it runs in Node tests: it
+ * probes the backend on 'init', runs 'transcribe' requests one at a time, and routes pause,
+ * resume and cancel to the running or queued job.
+ */
+import { chooseBackend, probeAdapter, adapterLabel, type GpuLike } from '../encoder/backend.ts';
+import { hardwareThreads, threadsAvailable } from '../encoder/runtime.ts';
+import { SlimError, toErrorData } from '../../models/errors.ts';
+import type { BackendSetting } from '../ipc/settings.ts';
+import type { EngineHooks, TranscriptionEngine } from './engine.ts';
+import { decodePayload, JobControl, runEngine } from './job.ts';
+import type { BackendStatus, WorkerEvent, WorkerRequest } from './protocol.ts';
+
+export interface HostDeps {
+  post(event: WorkerEvent): void;
+  /** navigator.gpu in a worker; undefined in Node tests or where WebGPU is missing. */
+  gpu: GpuLike | undefined;
+  loadEngine(model: string, backend: BackendStatus): Promise<TranscriptionEngine | null>;
+}
+
+export async function probeBackend(
+  gpu: GpuLike | undefined,
+  preferred: BackendSetting,
+  threadsWanted: number,
+): Promise<BackendStatus> {
+  const probed = await probeAdapter(gpu);
+  const choice = chooseBackend({
+    preferred,
+    adapterInfo: probed.adapterInfo,
+    isFallbackAdapter: probed.isFallbackAdapter,
+  });
+  const isolated = threadsAvailable();
+  const threads = isolated ? (threadsWanted > 0 ? threadsWanted : await hardwareThreads()) : 1;
+  return {
+    backend: choice.backend,
+    reason: choice.reason,
+    adapter: probed.adapterInfo ? adapterLabel(probed.adapterInfo) : null,
+    softwareAdapter: choice.softwareAdapter,
+    fellBack: preferred !== 'wasm' && choice.backend === 'wasm',
+    threads: choice.backend === 'wasm' ? threads : 1,
+    crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+  };
+}
+
+export class EngineHost {
+  private backend: Promise<BackendStatus> | null = null;
+  private readonly controls = new Map<string, JobControl>();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: HostDeps) {}
+
+  handle(req: WorkerRequest): void {
+    switch (req.type) {
+      case 'init':
+        this.backend = probeBackend(this.deps.gpu, req.backend, req.threads);
+        void this.backend.then((b) => this.deps.post({ type: 'ready', backend: b }));
+        return;
+      case 'transcribe':
+        return this.enqueue(req);
+      case 'pause':
+        return this.withControl(req.jobId, (c) => {
+          c.pause();
+          this.deps.post({ type: 'paused', jobId: req.jobId });
+        });
+      case 'resume':
+        return this.withControl(req.jobId, (c) => {
+          c.resume();
+          this.deps.post({ type: 'resumed', jobId: req.jobId });
+        });
+      case 'cancel':
+        return this.withControl(req.jobId, (c) => c.cancel());
+    }
+  }
+
+  /** Finishes when every accepted job has ended (tests wait on this). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private withControl(jobId: string, f: (c: JobControl) => void): void {
+    const c = this.controls.get(jobId);
+    if (c) f(c);
+    else
+      this.deps.post({
+        type: 'error',
+        jobId,
+        error: { code: 'INVALID_ARGUMENT', message: `no job ${jobId} in the worker` },
+      });
+  }
+
+  private enqueue(req: Extract<WorkerRequest, { type: 'transcribe' }>): void {
+    if (this.controls.has(req.jobId)) {
+      this.deps.post({
+        type: 'error',
+        jobId: req.jobId,
+        error: { code: 'INVALID_ARGUMENT', message: `job ${req.jobId} is already running` },
+      });
+      return;
+    }
+    const control = new JobControl(req.jobId);
+    this.controls.set(req.jobId, control);
+    this.queue = this.queue.then(() => this.run(req, control)).finally(() => this.controls.delete(req.jobId));
+  }
+
+  private async run(req: Extract<WorkerRequest, { type: 'transcribe' }>, control: JobControl): Promise<void> {
+    const { jobId } = req;
+    const post = this.deps.post;
+    try {
+      await control.gate();
+      const backend = await (this.backend ?? (this.backend = probeBackend(this.deps.gpu, 'auto', 0)));
+      const audio = await decodePayload(req.audio, control.abort.signal);
+      // A copy for playback: the worker keeps its own samples for the engine.
+      post({
+        type: 'audio',
+        jobId,
+        durationS: audio.durationS,
+        source: audio.source,
+        warnings: audio.warnings,
+        playback: audio.samples.slice(),
+      });
+      post({
+        type: 'progress',
+        jobId,
+        progress: { stage: 'decoding', processedS: 0, totalS: audio.durationS, window: 0, windows: 0 },
+      });
+      const engine = await this.deps.loadEngine(req.options.model, backend);
+      const hooks: EngineHooks = {
+        progress: (stage, processedS, window, windows) =>
+          post({
+            type: 'progress',
+            jobId,
+            progress: { stage, processedS, totalS: audio.durationS, window, windows },
+          }),
+        segments: (segments) => post({ type: 'segments', jobId, segments }),
+        gate: () => control.gate(),
+        signal: control.abort.signal,
+      };
+      await runEngine(engine, audio, req.options, hooks);
+      post({ type: 'done', jobId });
+    } catch (err) {
+      if (control.abort.signal.aborted || (err instanceof SlimError && err.code === 'CANCELLED'))
+        post({ type: 'cancelled', jobId });
+      else post({ type: 'error', jobId, error: toErrorData(err) });
+    }
+  }
+}

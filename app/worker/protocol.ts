@@ -1,0 +1,94 @@
+/**
+ * The messages between the renderer and the engine worker: a typed union of plain data, sent
+ * with postMessage (audio buffers are transferred, not copied). Errors are `{ code, message }`
+ * (models/errors.ts `toErrorData`), never Error objects, so that they survive structured clone.
+ */
+import type { ErrorData } from '../../models/errors.ts';
+import type { AudioPayload, AudioSource } from '../ipc/contract.ts';
+import type { BackendSetting, Task } from '../ipc/settings.ts';
+import type { TranscriptSegment } from '../ipc/transcript.ts';
+
+export interface TranscribeOptions {
+  model: string;
+  /** 'auto' or a Whisper language code. */
+  language: string;
+  task: Task;
+  /** Seconds of audio to skip: a resumed job continues after its last saved segment. */
+  resumeFromS: number;
+}
+
+/** Renderer → worker. */
+export type WorkerRequest =
+  | { type: 'init'; backend: BackendSetting; threads: number }
+  | { type: 'transcribe'; jobId: string; audio: AudioPayload; options: TranscribeOptions }
+  | { type: 'pause'; jobId: string }
+  | { type: 'resume'; jobId: string }
+  | { type: 'cancel'; jobId: string };
+
+/** What the backend probe found: shown by the indicator, logged with each job. */
+export interface BackendStatus {
+  backend: 'webgpu' | 'wasm';
+  /** One sentence: why this backend (from app/encoder/backend.ts chooseBackend). */
+  reason: string;
+  /** The WebGPU adapter's name, or null where none was found. */
+  adapter: string | null;
+  /** True when the adapter is a CPU renderer (SwiftShader, llvmpipe, WARP). */
+  softwareAdapter: boolean;
+  /** True when WebGPU was wanted (auto or asked) but the engine runs on WASM instead. */
+  fellBack: boolean;
+  threads: number;
+  crossOriginIsolated: boolean;
+}
+
+export type JobStage = 'decoding' | 'features' | 'encoding' | 'decoding-text';
+
+export interface JobProgress {
+  stage: JobStage;
+  /** Seconds of audio done (from the file's start, resumed part included). */
+  processedS: number;
+  totalS: number;
+  /** Windows of 30 s done and in all. */
+  window: number;
+  windows: number;
+}
+
+/** Worker → renderer. */
+export type WorkerEvent =
+  | { type: 'ready'; backend: BackendStatus }
+  | {
+      type: 'audio';
+      jobId: string;
+      durationS: number;
+      source: AudioSource;
+      warnings: string[];
+      playback: Float32Array;
+    }
+  | { type: 'progress'; jobId: string; progress: JobProgress }
+  | { type: 'segments'; jobId: string; segments: TranscriptSegment[] }
+  | { type: 'paused'; jobId: string }
+  | { type: 'resumed'; jobId: string }
+  | { type: 'done'; jobId: string }
+  | { type: 'cancelled'; jobId: string }
+  | { type: 'error'; jobId: string | null; error: ErrorData };
+
+export type WorkerEventType = WorkerEvent['type'];
+
+/** The transferables of a request (audio bytes move to the worker instead of being copied). */
+export function requestTransfer(req: WorkerRequest): ArrayBuffer[] {
+  if (req.type !== 'transcribe') return [];
+  const a = req.audio;
+  return [a.kind === 'wav' ? a.bytes.buffer : a.samples.buffer].filter(
+    (b): b is ArrayBuffer => b instanceof ArrayBuffer,
+  );
+}
+
+export function eventTransfer(ev: WorkerEvent): ArrayBuffer[] {
+  return ev.type === 'audio' && ev.playback.buffer instanceof ArrayBuffer ? [ev.playback.buffer] : [];
+}
+
+const REQUEST_TYPES = new Set<string>(['init', 'transcribe', 'pause', 'resume', 'cancel']);
+
+/** A cheap shape check of an incoming request (the worker only talks to its own page). */
+export function isWorkerRequest(v: unknown): v is WorkerRequest {
+  return typeof v === 'object' && v !== null && REQUEST_TYPES.has((v as { type?: unknown }).type as string);
+}

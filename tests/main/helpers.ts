@@ -1,0 +1,51 @@
+/** Test helpers for main-process handlers: a temp user data folder and scripted dialogs. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import type { ExportFormat, ModelImportKind } from '../../app/ipc/contract.ts';
+import { createHandlers, type Dialogs, type HandlerContext } from '../../main/handlers.ts';
+import { BUNDLED_MODELS } from '../../main/paths.ts';
+
+export function tempDir(prefix = 'slim-main-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * The OS dialogs stood in for by queues of answers: the one boundary a headless test cannot
+ * drive. Each call takes the next answer; an empty queue means the user pressed Cancel.
+ */
+export class ScriptedDialogs implements Dialogs {
+  open: string[][] = [];
+  save: (string | null)[] = [];
+  model: (string | null)[] = [];
+  readonly calls: string[] = [];
+
+  async openAudioFiles(): Promise<string[]> {
+    this.calls.push('open');
+    return this.open.shift() ?? [];
+  }
+  async saveFile(defaultName: string, format: ExportFormat): Promise<string | null> {
+    this.calls.push(`save ${defaultName} ${format}`);
+    return this.save.shift() ?? null;
+  }
+  async pickModel(kind: ModelImportKind): Promise<string | null> {
+    this.calls.push(`model ${kind}`);
+    return this.model.shift() ?? null;
+  }
+}
+
+export function makeContext(
+  userData = tempDir(),
+  dialogs: Dialogs | null = new ScriptedDialogs(),
+): HandlerContext {
+  return createHandlers({
+    userData,
+    dialogs,
+    shell: 'web',
+    version: '0.0.0-test',
+    bundledModels: BUNDLED_MODELS,
+  });
+}
