@@ -50,7 +50,10 @@ export async function loadCalibrationClips(
     const audio = await readAudioFile(path);
     if (audio.samples.length === 0) throw new SlimError('AUDIO_EMPTY', `${path}: no audio to calibrate with`);
     const mel = logMelWindow(audio.samples, ckpt.dims.nMels);
-    clips.push({ name: basename(path), xa: await encode(leadingFrames(mel, ckpt.dims.nMels, 2 * ckpt.dims.nAudioCtx)) });
+    clips.push({
+      name: basename(path),
+      xa: await encode(leadingFrames(mel, ckpt.dims.nMels, 2 * ckpt.dims.nAudioCtx)),
+    });
   }
   return clips;
 }
