@@ -5,7 +5,7 @@
  * Works on a prefix of the file, so a long file streams without being read whole. No Node APIs
  * (the renderer uses it).
  */
-import wavefile from 'wavefile';
+import * as wavefileModule from 'wavefile';
 import { SlimError } from '../../models/errors.ts';
 import { codingBytes, type FrameLayout, type SampleCoding } from './pcm.ts';
 
@@ -78,8 +78,15 @@ function codingOf(tag: number, bits: number): SampleCoding | null {
   return null;
 }
 
+type WavefileModule = typeof wavefileModule;
+// Node loads wavefile's CommonJS build (the class under `default`); bundlers its ES module (a
+// named export, no default: the computed key keeps them from warning about it).
+const DEFAULT = 'default';
+const { WaveFile } =
+  (wavefileModule as WavefileModule & { [DEFAULT]?: WavefileModule })[DEFAULT] ?? wavefileModule;
+
 function parseWithWavefile(bytes: Uint8Array): ParsedWave {
-  const wav = new wavefile.WaveFile();
+  const wav = new WaveFile();
   wav.fromBuffer(bytes, false); // false: index the chunks, copy no samples
   return wav as unknown as ParsedWave;
 }
