@@ -286,6 +286,83 @@ test('cond ≈ 1e6 square matrix (the W_K regime): s = ml-matrix to 1e-12·s[0],
   assert.equal(numericalRank(r.s, n, n), n);
 });
 
+test('large sizes through the blocked reduction and divide and conquer (rank-deficient W_K-like 384×384 with 46 zero rows, graded 320×250): 1e-13 checks', () => {
+  const rng = new Rng(2718);
+  // 384×384 with 46 exactly zero rows: rank 338, like a rank-deficient key projection.
+  const n = 384;
+  const a = gaussian(rng, n, n);
+  for (let z = 0; z < 46; z++) a.fill(0, 7 * z * n, 7 * z * n + n);
+  const r = svd(a, n, n);
+  assertGoodSvd(a, r, '384×384 minus 46 rows');
+  assert.equal(numericalRank(r.s, n, n), n - 46);
+  for (let i = n - 46; i < n; i++) assert.ok(r.s[i] <= 1e-14 * r.s[0], `s[${i}] = ${r.s[i]}`);
+  assert.ok(conditionNumber(r.s) > 1e14, `cond = ${conditionNumber(r.s)}`);
+  const only = svd(a, n, n, { vectors: false });
+  assert.ok(maxAbsDiff(only.s, r.s) <= 1e-13 * r.s[0]);
+
+  // Graded 1e0…1e-12, tall 320×250: every σ to 4e-15 absolute (bigger n, so a little more rounding).
+  const sigma = Array.from({ length: 250 }, (_, i) => 10 ** ((-12 * i) / 249));
+  const g = withSingularValues(rng, 320, 250, sigma);
+  const rg = svd(g, 320, 250);
+  assertGoodSvd(g, rg, 'graded 320×250');
+  assert.ok(maxAbsDiff(rg.s, sigma) <= 4e-15, `graded: max |s − σ| = ${maxAbsDiff(rg.s, sigma)}`);
+});
+
+test('hard structures (clusters, near-equal values, rank one, all ones, Hilbert, 1e±300 scaling): 1e-13 checks', () => {
+  const rng = new Rng(31415);
+  const n = 200;
+  const cases: { label: string; a: Float64Array; sigma?: number[] }[] = [];
+  // Exactly repeated singular values (1 and 2): deflation of equal poles in every merge.
+  const twoValues = Array.from({ length: n }, (_, i) => (i % 2 ? 1 : 2)).sort((x, y) => y - x);
+  cases.push({ label: 'repeated 1,2', a: withSingularValues(rng, n, n, twoValues), sigma: twoValues });
+  // Values 1e-15 apart: near-deflation of close poles.
+  const close = Array.from({ length: n }, (_, i) => 1 + (n - i) * 1e-15);
+  cases.push({ label: 'near-equal', a: withSingularValues(rng, n, n, close), sigma: close });
+  // Half the spectrum exactly zero.
+  const half = Array.from({ length: n }, (_, i) => (i < n / 2 ? n - i : 0));
+  cases.push({ label: 'half zero', a: withSingularValues(rng, n, n, half), sigma: half });
+  // Rank one plus 1e-8 noise, and the all-ones matrix (its trailing matrices shrink to underflow).
+  const r1 = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) r1[i * n + j] = Math.sin(i + 1) * Math.cos(j + 2) + 1e-8 * rng.normal();
+  cases.push({ label: 'rank one + 1e-8', a: r1 });
+  cases.push({ label: 'all ones', a: new Float64Array(n * n).fill(1) });
+  const hilbert = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) hilbert[i * n + j] = 1 / (i + j + 1);
+  cases.push({ label: 'Hilbert', a: hilbert });
+  // Extreme scales: exact power-of-two prescaling must make them behave like the unscaled matrix.
+  const base = gaussian(rng, 150, 120);
+  cases.push({ label: 'Gaussian·2^-1000', a: base.map((x) => x * 2 ** -1000) });
+  cases.push({ label: 'Gaussian·2^1000', a: base.map((x) => x * 2 ** 1000) });
+
+  for (const { label, a, sigma } of cases) {
+    const m = label.startsWith('Gaussian') ? 150 : n;
+    const k = label.startsWith('Gaussian') ? 120 : n;
+    const r = svd(a, m, k);
+    if (label.startsWith('Gaussian')) {
+      // Compare with the unscaled problem (the checks below would over/underflow in the test itself).
+      const ref = svd(base, 150, 120);
+      const f = label.endsWith('-1000') ? 2 ** -1000 : 2 ** 1000;
+      assert.ok(
+        maxAbsDiff(
+          r.s.map((x) => x / f),
+          ref.s,
+        ) <=
+          1e-13 * ref.s[0],
+        label,
+      );
+      assert.ok(maxAbsDiff(r.u, ref.u) <= 1e-12 && maxAbsDiff(r.vt, ref.vt) <= 1e-12, `${label}: vectors`);
+      continue;
+    }
+    assertGoodSvd(a, r, label);
+    if (sigma)
+      assert.ok(
+        maxAbsDiff(r.s, sigma) <= 1e-13 * sigma[0],
+        `${label}: max |s − σ| = ${maxAbsDiff(r.s, sigma)}`,
+      );
+  }
+});
+
 test('identity, zero matrix, 1×1 and diagonal with repeated values (exact to 1e-15)', () => {
   // Identity: s = 1, and the factors are orthonormal.
   for (const n of [1, 2, 5, 33]) {
