@@ -4,13 +4,21 @@
  * sessions are compared with.
  */
 import type { WhisperCheckpoint } from '../../models/checkpoint/types.ts';
-import { ReferenceDecoder, type ReferenceDecoderState } from '../../models/reference/decoder.ts';
+import { emptyTrace, ReferenceDecoder, type ReferenceDecoderState } from '../../models/reference/decoder.ts';
 import { Weights64 } from '../../models/reference/weights64.ts';
 import { convertDecoder } from '../../models/slim/convert.ts';
 import { SlimReferenceDecoder, type SelfForm, type SlimDecoderState } from '../../models/slim/decoder64.ts';
 import { SlimError } from '../../models/errors.ts';
 import { topKLogProbs } from './topk.ts';
-import type { DecoderMemory, DecoderSession, DecoderVariant, StepRequest, StepResult } from './types.ts';
+import type {
+  AlignRequest,
+  AlignResult,
+  DecoderMemory,
+  DecoderSession,
+  DecoderVariant,
+  StepRequest,
+  StepResult,
+} from './types.ts';
 
 type State = ReferenceDecoderState | SlimDecoderState;
 
@@ -74,10 +82,37 @@ export class ReferenceDecoderSession implements DecoderSession {
   }
 
   async prefill(seq: number, group: number, tokens: readonly number[]): Promise<Float32Array> {
+    const logits = this.forward(this.restart(seq, group, 'prefill'), tokens);
+    return Float32Array.from(logits.subarray(logits.length - this.dims.nVocab));
+  }
+
+  async align(
+    seq: number,
+    group: number,
+    tokens: readonly number[],
+    req: AlignRequest,
+  ): Promise<AlignResult> {
+    const state = this.restart(seq, group, 'align');
+    const weights: Float64Array[] = [];
+    const logits = this.forward(state, tokens, weights);
+    const { nTextHead: h, nAudioCtx: a } = this.dims;
+    const n = tokens.length;
+    const crossWeights = new Float32Array(req.heads.length * n * a);
+    req.heads.forEach(([layer, head], k) => {
+      const w = weights[layer];
+      if (!w || head < 0 || head >= h)
+        throw new SlimError('INVALID_ARGUMENT', `align: no attention head [${layer}, ${head}]`);
+      crossWeights.set(w.subarray(head * n * a, (head + 1) * n * a), k * n * a);
+    });
+    return { logits: Float32Array.from(logits), crossWeights };
+  }
+
+  /** A fresh state for sequence `seq` on audio group `group` (what prefill and align start from). */
+  private restart(seq: number, group: number, where: string): State {
     if (seq < 0 || seq >= this.maxBatch)
-      throw new SlimError('INVALID_ARGUMENT', `prefill: sequence ${seq} out of range`);
+      throw new SlimError('INVALID_ARGUMENT', `${where}: sequence ${seq} out of range`);
     const g = this.groupStates[group];
-    if (!g) throw new SlimError('INVALID_ARGUMENT', `prefill: no audio group ${group}`);
+    if (!g) throw new SlimError('INVALID_ARGUMENT', `${where}: no audio group ${group}`);
     const fresh = cloneState(g);
     fresh.offset = 0;
     if ('cache' in fresh) fresh.cache = fresh.cache.map(() => new Float64Array(0));
@@ -86,8 +121,7 @@ export class ReferenceDecoderSession implements DecoderSession {
       fresh.selfV = fresh.selfV.map(() => new Float64Array(0));
     }
     this.states[seq] = fresh;
-    const logits = this.forward(fresh, tokens);
-    return Float32Array.from(logits.subarray(logits.length - this.dims.nVocab));
+    return fresh;
   }
 
   async step(tokens: Int32Array, want: StepRequest): Promise<StepResult> {
@@ -144,9 +178,13 @@ export class ReferenceDecoderSession implements DecoderSession {
     this.groupStates = [];
   }
 
-  private forward(s: State, tokens: readonly number[]): Float64Array {
-    return this.decoder instanceof SlimReferenceDecoder
-      ? this.decoder.forward(s as SlimDecoderState, tokens)
-      : this.decoder.forward(s as ReferenceDecoderState, tokens);
+  /** Feeds `tokens`; fills crossWeights[l] ([h, n, nAudioCtx]) per layer when given. */
+  private forward(s: State, tokens: readonly number[], crossWeights?: Float64Array[]): Float64Array {
+    if (this.decoder instanceof SlimReferenceDecoder)
+      return this.decoder.forward(s as SlimDecoderState, tokens, crossWeights);
+    const trace = crossWeights ? emptyTrace() : undefined;
+    const logits = this.decoder.forward(s as ReferenceDecoderState, tokens, trace);
+    if (trace) trace.crossWeights.forEach((w, l) => (crossWeights![l] = w));
+    return logits;
   }
 }

@@ -26,6 +26,22 @@ export interface StepResult {
   topLogProbs?: Float32Array;
 }
 
+/** Word alignment (openai/whisper timing.py find_alignment): which heads' attention to return. */
+export interface AlignRequest {
+  /** The model's alignment heads, [layer, head] pairs. */
+  heads: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface AlignResult {
+  /** [n, nVocab] logits after each of the n tokens. */
+  logits: Float32Array;
+  /**
+   * [heads.length, n, nAudioCtx] cross-attention weights of those heads: each row the softmax over
+   * the audio positions (what Option 2 cross-attention computes anyway).
+   */
+  crossWeights: Float32Array;
+}
+
 export interface DecoderMemory {
   /** Bytes of the per-sequence caches (self-attention) of one sequence, at full context. */
   cacheBytesPerSequence: number;
@@ -49,6 +65,12 @@ export interface DecoderSession {
    * sequence and any prompt); returns the logits [nVocab] after the last of them.
    */
   prefill(seq: number, group: number, tokens: readonly number[]): Promise<Float32Array>;
+  /**
+   * Optional. Like prefill(seq, group, tokens) (it restarts sequence `seq`), but returns every
+   * position's logits and the cross-attention weights of the requested heads: the teacher-forced
+   * pass of word-level timestamps. Sessions without it get a float64 reference pass instead.
+   */
+  align?(seq: number, group: number, tokens: readonly number[], req: AlignRequest): Promise<AlignResult>;
   /** Feeds one token to each of the sequences 0 … tokens.length − 1. */
   step(tokens: Int32Array, want: StepRequest): Promise<StepResult>;
   /** Beam search: sequence i continues from the cache of sequence src[i] (for i < src.length). */

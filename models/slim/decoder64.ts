@@ -41,7 +41,11 @@ export class SlimReferenceDecoder {
     return { offset: 0, cache: this.layers.map(() => new Float64Array(0)), xa: rounded(xa, this.precision) };
   }
 
-  forward(state: SlimDecoderState, tokens: readonly number[]): Float64Array {
+  /**
+   * Feeds `tokens`; returns their logits [n, nVocab]. With `crossWeights`, entry l receives layer
+   * l's cross-attention weights [h, n, nAudioCtx] (for word alignment).
+   */
+  forward(state: SlimDecoderState, tokens: readonly number[], crossWeights?: Float64Array[]): Float64Array {
     const { nTextState: d, nTextHead: h, nVocab, nAudioCtx } = this.dims;
     const n = tokens.length;
     const x = this.embedder.embed(tokens, state.offset);
@@ -70,7 +74,20 @@ export class SlimReferenceDecoder {
         this.w.get(`${p}.cross_attn_ln.weight`),
         this.w.get(`${p}.cross_attn_ln.bias`),
       );
-      const oc = foldedAttention(cross.query(yc, n), state.xa, L.crossWK, L.crossWV, n, nAudioCtx, d, h);
+      const weights = crossWeights ? new Float64Array(h * n * nAudioCtx) : undefined;
+      const oc = foldedAttention(
+        cross.query(yc, n),
+        state.xa,
+        L.crossWK,
+        L.crossWV,
+        n,
+        nAudioCtx,
+        d,
+        h,
+        undefined,
+        weights,
+      );
+      if (weights) crossWeights![L.layer] = weights;
       addInPlace(x, linear(oc, n, this.w.get(`${p}.cross_attn.out.weight`), d, d, L.crossOutBias));
 
       mlpResidual(this.w, p, x, n, d);
