@@ -2,7 +2,7 @@
  * The packed decoder (kernels/decoder/weights.ts) uploaded once: one storage buffer per array.
  * fp16 mode stores the matrices the kernels stream (projections, MLP, the token embedding that
  * is also the tied output projection) as binary16 pairs in u32 words; LayerNorm parameters,
- * biases and the positional table stay fp32.
+ * biases, the positional table and the K-cache form's W_KV stay fp32.
  */
 import type { PackedDecoder, PackedLayer, Norm } from '../decoder/weights.ts';
 import { floatsToHalfs } from '../../models/numerics/half.ts';
@@ -72,7 +72,8 @@ export function uploadWeights(
       wq: mat(`${s}.wq`, L.wq),
       bq: vec(`${s}.bq`, L.bq),
       wk: mat(`${s}.wk`, L.wk),
-      wv: mat(`${s}.wv`, L.wv),
+      // W_KV = W_K⁺·W_V stays fp32: rounding it would add error the conversion never measured.
+      wv: p.forms[l] === 'k-cache' ? vec(`${s}.wkv`, L.wv) : mat(`${s}.wv`, L.wv),
       bv: L.bv ? vec(`${s}.bv`, L.bv) : null,
       wo: mat(`${s}.wo`, L.wo),
       bo: vec(`${s}.bo`, L.bo),

@@ -114,10 +114,16 @@ function fold(c: Ctx, label: string, wk: GPUBuffer): Bound {
 }
 
 /** o[r, h·dk + c] = Σ_k u[r, h, k]·W[k, h·dk + c]. */
-function headProj(c: Ctx, label: string, w: GPUBuffer): Bound {
+function headProj(c: Ctx, label: string, w: GPUBuffer, weights = c.weights.precision): Bound {
   const { nTextState: d, nTextHead: h } = c.dims;
   const shape: LinearShape = { K: d, N: d, xRowStride: h * d, xHeadCols: d / h, xHeadStride: d };
-  return linear(c.ledger, label, cfg(c, c.tuning.headProj), shape, {
+  const t = c.tuning.headProj;
+  // fp32 weights in an fp16 session (W_KV): same columns per workgroup, one per thread.
+  const tile =
+    weights === c.weights.precision
+      ? t
+      : { ...t, workgroup: t.workgroup * t.colsPerThread, colsPerThread: 1 };
+  return linear(c.ledger, label, cfg(c, tile, { weights }), shape, {
     run: c.ws.run,
     x: c.ws.u,
     w,
@@ -188,7 +194,7 @@ function selfAttention(c: Ctx, p: string, W: GpuLayer, form: LayerForm, st: Laye
       proj(c, `${p}.k`, ws.y, W.wk, ws.k, null),
       scatter(c, `${p}.kstore`, ws.k, st.cache),
       att(c, `${p}.attend`, attendShape(c, 'self', 'head', 'row'), ws.q, st.cache, st.cache, ws.u),
-      headProj(c, `${p}.wkv`, W.wv),
+      headProj(c, `${p}.wkv`, W.wv, 'f32'),
     );
   } else if (form === 'x-cache') {
     ops.push(

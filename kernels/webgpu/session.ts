@@ -100,7 +100,9 @@ export class WebGPUDecoderSession implements DecoderSession {
     this.stores = this.allocateStores();
     this.audioStaging =
       this.variant === 'baseline' ? ledger.storage('audioStaging', 'scratch', dims.nAudioCtx * d * 4) : null;
-    this.scratchSeq = ledger.storage('reorderScratch', 'scratch', dims.nTextCtx * d * 4);
+    // Two one-sequence slots: [0] holds a sequence saved to break a cycle, [1] is the transit of a
+    // slot-to-slot copy (WebGPU copies never stay within one buffer).
+    this.scratchSeq = ledger.storage('reorderScratch', 'scratch', 2 * dims.nTextCtx * d * 4);
     this.mask = ledger.storage('suppressMask', 'scratch', dims.nVocab * 4);
     this.topIds = ledger.storage('topIds', 'scratch', this.maxBatch * TOPK_MAX * 4);
     this.topLp = ledger.storage('topLogProbs', 'scratch', this.maxBatch * TOPK_MAX * 4);
@@ -397,21 +399,20 @@ export class WebGPUDecoderSession implements DecoderSession {
     });
   }
 
-  /** Carries out a reorder plan on one cache buffer (slot −1 is the one-sequence scratch). */
+  /** Carries out a reorder plan on one cache buffer (slot −1 is the scratch's saved slot). */
   private copyRows(enc: GPUCommandEncoder, cache: GPUBuffer, plan: readonly SlotCopy[]): void {
     const slot = this.dims.nTextCtx * this.dims.nTextState * 4;
     const rowBytes = this.dims.nTextState * 4;
+    const scratch = this.scratchSeq;
     for (const { from, to, rows } of plan) {
-      if (rows === 0) continue;
-      const src = from === -1 ? this.scratchSeq : cache;
-      const dst = to === -1 ? this.scratchSeq : cache;
-      enc.copyBufferToBuffer(
-        src,
-        from === -1 ? 0 : from * slot,
-        dst,
-        to === -1 ? 0 : to * slot,
-        rows * rowBytes,
-      );
+      const n = rows * rowBytes;
+      if (n === 0) continue;
+      if (from === -1) enc.copyBufferToBuffer(scratch, 0, cache, to * slot, n);
+      else if (to === -1) enc.copyBufferToBuffer(cache, from * slot, scratch, 0, n);
+      else {
+        enc.copyBufferToBuffer(cache, from * slot, scratch, slot, n);
+        enc.copyBufferToBuffer(scratch, slot, cache, to * slot, n);
+      }
     }
   }
 
