@@ -181,6 +181,20 @@ test('8 kHz, 11.025, 22.05, 37.8, 44.1, 48 and 96 kHz WAV: right length, a 1 kHz
   }
 });
 
+test('a 384 kHz WAV (past the WASM resampler limit of 192 kHz) goes through ffmpeg in Node; the renderer refuses it', async () => {
+  const bytes = writeWav({ rate: 384000, channels: [tone(1000, 384000, 384000)], coding: 'float32' });
+  const out = await readAudioFile(saveWav('384k.wav', bytes));
+  assert.deepEqual(out.source, { format: 'wav', codec: 'pcm_f32le', sampleRate: 384000, channels: 1 });
+  assert.equal(out.samples.length, 16000);
+  const level = db(rms(out.samples, 800, 15200) / (0.5 / Math.SQRT2));
+  assert.ok(Math.abs(level) < 0.1, `${level} dB`);
+  await expectError(
+    decodeWavBytes(bytes, '384k.wav'),
+    'AUDIO_FORMAT',
+    /384k\.wav: cannot resample from 384000 Hz/,
+  );
+});
+
 test('a 12 kHz tone in a 48 kHz WAV is gone after decoding (anti-aliasing on the WAV path)', async () => {
   const out = await decodeWavBytes(
     writeWav({ rate: 48000, channels: [tone(12000, 48000, 96000)], coding: 'int16' }),
