@@ -132,7 +132,7 @@ class StderrLog {
 }
 
 /** Reassembles float32 samples from pipe chunks that may end mid-sample. */
-class F32Reader {
+export class F32Reader {
   private carry = new Uint8Array(4);
   private carried = 0;
   /** NaN/Inf samples replaced by 0 so far. */

@@ -7,6 +7,7 @@ import {
   ffmpegFailure,
   decodeComplaints,
 } from '../../../app/audio/ffmpeg-log.ts';
+import { F32Reader } from '../../../app/audio/ffmpeg.ts';
 
 function mono(bytes: number[], coding: SampleCoding, channels = 1, frameBytes?: number, le = true): number[] {
   const size = { uint8: 1, int16: 2, int24: 3, int32: 4, float32: 4, float64: 8, alaw: 1, mulaw: 1 }[coding];
@@ -157,4 +158,20 @@ test('ffmpeg log: failures become SlimErrors that say what is wrong', () => {
     ),
     ['[mp3float] invalid new backstep -1', 'Error while decoding stream #0:0: Invalid data found'],
   );
+});
+
+test('f32le from a pipe: samples split across chunks at every byte offset are reassembled', () => {
+  const x = new Float32Array([0.5, -0.25, NaN, 1e-3, -1, Infinity, 0.125]);
+  const bytes = new Uint8Array(x.buffer);
+  for (const sizes of [[1], [3], [5], [2, 7], [28], [4, 1, 1, 1, 1, 20]]) {
+    const reader = new F32Reader();
+    const got: number[] = [];
+    for (let i = 0, k = 0; i < bytes.length; k++) {
+      const n = sizes[k % sizes.length]!;
+      got.push(...reader.push(bytes.subarray(i, i + n)));
+      i += n;
+    }
+    assert.deepEqual(got, [0.5, -0.25, 0, Math.fround(1e-3), -1, 0, 0.125], `chunks of ${sizes}`);
+    assert.equal(reader.bad, 2);
+  }
 });
