@@ -85,8 +85,8 @@ export interface JobSummary extends JobStart {
   startedAt: string;
   updatedAt: string;
   segmentCount: number;
-  /** End time (s) of the last saved segment: where a resumed job continues. */
-  resumeFromS: number;
+  /** End time (ms) of the last saved segment: where a resumed job continues. */
+  resumeFromMs: number;
   ended: JobEnd | null;
 }
 
@@ -179,15 +179,29 @@ export interface IpcEvents {
 export type EventName = keyof IpcEvents;
 
 /**
- * What the renderer sees as `window.slimWhisper`: the invoke functions, event subscriptions
- * (each returns its unsubscribe), and a way to grant dropped files (Electron resolves their
- * paths in the preload; the browser bridge uploads them).
+ * What the preload exposes as `window.slimWhisper` (and the browser bridge imitates): one
+ * function per channel returning the main process's envelope, a way to grant dropped files
+ * (Electron resolves real File objects to paths in the preload; the browser bridge uploads
+ * them), and event subscriptions that return their unsubscribe.
  */
-export interface RendererApi extends InvokeApi {
+export type PreloadApi = {
+  [N in ApiName]: (
+    ...args: ArgsOf<(typeof API_CHANNELS)[N]>
+  ) => Promise<IpcResult<ResultOf<(typeof API_CHANNELS)[N]>>>;
+} & {
+  addDroppedFiles(files: File[]): Promise<IpcResult<FileRef[]>>;
+  onFilesOpened(listener: (files: FileRef[]) => void): () => void;
+  onMenuCommand(listener: (command: MenuCommand) => void): () => void;
+};
+
+/** The same with envelopes unwrapped (errors thrown as IpcError): what the renderer's code calls. */
+export type RendererApi = InvokeApi & {
   addDroppedFiles(files: File[]): Promise<FileRef[]>;
   onFilesOpened(listener: (files: FileRef[]) => void): () => void;
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;
-}
+};
+
+export const PRELOAD_GLOBAL = 'slimWhisper';
 
 /** Every reply of the main process: a value, or an error with its stable code. */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: ErrorData };

@@ -4,22 +4,26 @@
  * settings.json never stops the app from starting); a patch from the renderer is read strictly.
  */
 import { LANGUAGES } from '../../models/tokenizer/languages.ts';
-import { bool, nullable, num, object, oneOf, partial, str, type Validator } from './validate.ts';
+import { SlimError } from '../../models/errors.ts';
+import { nullable, num, object, oneOf, partial, str, type Validator } from './validate.ts';
 
 export const TASKS = ['transcribe', 'translate'] as const;
 export type Task = (typeof TASKS)[number];
 export const BACKEND_SETTINGS = ['auto', 'webgpu', 'wasm'] as const;
 export type BackendSetting = (typeof BACKEND_SETTINGS)[number];
 
-/** How a transcript is cut into subtitle cues (the export formatters read these). */
+/**
+ * How a transcript is cut into subtitle cues: the fields of app/subtitles' ShapingOptions that
+ * a user sets (its pause and gap-closing rules keep their defaults).
+ */
 export interface SubtitleRules {
   maxCharsPerLine: number;
-  maxLinesPerCue: number;
-  maxCueSeconds: number;
-  minCueSeconds: number;
+  maxLines: number;
+  /** Reading speed limit (guidelines stop at 20). */
+  maxCharsPerSecond: number;
+  minDurationMs: number;
+  maxDurationMs: number;
   minGapMs: number;
-  /** End a cue at sentence punctuation when it is past half full. */
-  splitOnPunctuation: boolean;
 }
 
 export interface Settings {
@@ -45,13 +49,14 @@ export const DEFAULT_SETTINGS: Settings = {
   task: 'transcribe',
   backend: 'auto',
   threads: 0,
+  // Broadcast guidelines, as app/subtitles/rules.ts DEFAULT_RULES.
   subtitles: {
     maxCharsPerLine: 42,
-    maxLinesPerCue: 2,
-    maxCueSeconds: 7,
-    minCueSeconds: 1,
-    minGapMs: 80,
-    splitOnPunctuation: true,
+    maxLines: 2,
+    maxCharsPerSecond: 17,
+    minDurationMs: 830,
+    maxDurationMs: 7000,
+    minGapMs: 83,
   },
   microphone: { deviceId: null },
   lowConfidence: 0.5,
@@ -68,11 +73,11 @@ const MODEL_ID = str({
 
 const subtitleFields = {
   maxCharsPerLine: num({ min: 10, max: 200, integer: true }),
-  maxLinesPerCue: num({ min: 1, max: 3, integer: true }),
-  maxCueSeconds: num({ min: 1, max: 30 }),
-  minCueSeconds: num({ min: 0, max: 10 }),
+  maxLines: num({ min: 1, max: 3, integer: true }),
+  maxCharsPerSecond: num({ min: 5, max: 20 }),
+  minDurationMs: num({ min: 0, max: 10_000, integer: true }),
+  maxDurationMs: num({ min: 1000, max: 30_000, integer: true }),
   minGapMs: num({ min: 0, max: 2000, integer: true }),
-  splitOnPunctuation: bool,
 };
 const microphoneFields = { deviceId: nullable(str({ max: 512 })) };
 
@@ -102,10 +107,10 @@ export const settingsPatch: Validator<SettingsPatch> = partial({
 /** Full validation of a settings record (used after merging, so cross-field rules hold too). */
 export const settingsRecord: Validator<Settings> = (v, where) => {
   const s = object(fields)(v, where) as Settings;
-  if (s.subtitles.minCueSeconds > s.subtitles.maxCueSeconds)
-    return settingsRecord(
-      { ...s, subtitles: { ...s.subtitles, minCueSeconds: s.subtitles.maxCueSeconds } },
-      where,
+  if (s.subtitles.minDurationMs > s.subtitles.maxDurationMs)
+    throw new SlimError(
+      'INVALID_ARGUMENT',
+      `${where}.subtitles: minDurationMs (${s.subtitles.minDurationMs}) is above maxDurationMs (${s.subtitles.maxDurationMs})`,
     );
   return s;
 };
@@ -145,12 +150,15 @@ export function settingsFromStored(stored: unknown): Settings {
     subtitles: () => undefined,
     microphone: () => undefined,
   });
-  return settingsRecord(
-    {
-      ...top,
-      subtitles: group(src.subtitles, DEFAULT_SETTINGS.subtitles, subtitleFields),
-      microphone: group(src.microphone, DEFAULT_SETTINGS.microphone, microphoneFields),
-    },
-    'settings',
-  );
+  const candidate = {
+    ...top,
+    subtitles: group(src.subtitles, DEFAULT_SETTINGS.subtitles, subtitleFields),
+    microphone: group(src.microphone, DEFAULT_SETTINGS.microphone, microphoneFields),
+  };
+  try {
+    return settingsRecord(candidate, 'settings');
+  } catch {
+    // fields valid one by one but not together (min above max): the subtitle defaults
+    return settingsRecord({ ...candidate, subtitles: DEFAULT_SETTINGS.subtitles }, 'settings');
+  }
 }

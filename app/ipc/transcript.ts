@@ -1,13 +1,15 @@
 /**
- * The transcript as it crosses worker, renderer, main (journal) and export: plain data, times
- * in seconds from the start of the file (Whisper's convention).
+ * The transcript as it crosses worker, renderer and main (journal): plain data, times in
+ * milliseconds from the start of the file, named as app/subtitles names them (startMs/endMs),
+ * so export needs no conversion of times.
  */
 import { arrayOf, num, object, oneOf, optional, str, type Validator } from './validate.ts';
 
 export interface WordTiming {
+  /** With its leading space, as Whisper's words carry it. */
   text: string;
-  start: number;
-  end: number;
+  startMs: number;
+  endMs: number;
   /** The decoder's probability of the word's tokens (0..1). */
   probability: number;
 }
@@ -23,35 +25,35 @@ export type SegmentFlag = (typeof SEGMENT_FLAGS)[number];
 export interface TranscriptSegment {
   /** Index in the job, from 0, stable across edits. */
   id: number;
-  start: number;
-  end: number;
+  startMs: number;
+  endMs: number;
   text: string;
   /** Empty when the engine ran without word timestamps. */
   words: WordTiming[];
   flags: SegmentFlag[];
-  avgLogprob?: number;
+  avgLogProb?: number;
   noSpeechProb?: number;
   compressionRatio?: number;
 }
 
-const TIME = num({ min: 0, max: 1e7 });
+const TIME = num({ min: 0, max: 1e10 });
 
 export const wordTiming: Validator<WordTiming> = object({
   text: str({ max: 1000 }),
-  start: TIME,
-  end: TIME,
+  startMs: TIME,
+  endMs: TIME,
   probability: num({ min: 0, max: 1 }),
 });
 
 export const transcriptSegment: Validator<TranscriptSegment> = (v, where) => {
   const s = object({
     id: num({ min: 0, max: 1e9, integer: true }),
-    start: TIME,
-    end: TIME,
+    startMs: TIME,
+    endMs: TIME,
     text: str({ max: 100_000 }),
     words: arrayOf(wordTiming, { max: 10_000 }),
     flags: arrayOf(oneOf(SEGMENT_FLAGS), { max: SEGMENT_FLAGS.length }),
-    avgLogprob: optional(num({ max: 0 })),
+    avgLogProb: optional(num({ max: 0 })),
     noSpeechProb: optional(num({ min: 0, max: 1 })),
     compressionRatio: optional(num({ min: 0 })),
   })(v, where);

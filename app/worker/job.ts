@@ -68,9 +68,9 @@ export class JobControl {
   }
 }
 
-/** Seconds → samples offset, clamped into the clip. */
-export function resumeOffset(samples: number, resumeFromS: number): number {
-  return Math.min(samples, Math.max(0, Math.round(resumeFromS * SAMPLE_RATE)));
+/** Milliseconds → samples offset, clamped into the clip. */
+export function resumeOffset(samples: number, resumeFromMs: number): number {
+  return Math.min(samples, Math.max(0, Math.round((resumeFromMs * SAMPLE_RATE) / 1000)));
 }
 
 /** The front end alone: log-mel of every 30 s window, with progress. Returns the window count. */
@@ -101,7 +101,7 @@ export async function runEngine(
   options: TranscribeOptions,
   hooks: EngineHooks,
 ): Promise<void> {
-  const start = resumeOffset(audio.samples.length, options.resumeFromS);
+  const start = resumeOffset(audio.samples.length, options.resumeFromMs);
   const samples = audio.samples.subarray(start);
   const offsetS = start / SAMPLE_RATE;
   if (engine) return engine.transcribe({ samples, offsetS, totalS: audio.durationS }, options, hooks);

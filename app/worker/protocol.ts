@@ -13,8 +13,8 @@ export interface TranscribeOptions {
   /** 'auto' or a Whisper language code. */
   language: string;
   task: Task;
-  /** Seconds of audio to skip: a resumed job continues after its last saved segment. */
-  resumeFromS: number;
+  /** Milliseconds of audio to skip: a resumed job continues after its last saved segment. */
+  resumeFromMs: number;
 }
 
 /** Renderer → worker. */
@@ -82,8 +82,8 @@ export function requestTransfer(req: WorkerRequest): ArrayBuffer[] {
   );
 }
 
-export function eventTransfer(ev: WorkerEvent): ArrayBuffer[] {
-  return ev.type === 'audio' && ev.playback.buffer instanceof ArrayBuffer ? [ev.playback.buffer] : [];
+export function eventTransfer(_ev: WorkerEvent): ArrayBuffer[] {
+  return []; // events are small; kept as a hook for the live-caption stage (audio back to the page)
 }
 
 const REQUEST_TYPES = new Set<string>(['init', 'transcribe', 'pause', 'resume', 'cancel']);

@@ -143,9 +143,9 @@ export function parseJournal(jobId: string, text: string, updatedAt: string): Jo
     else if (line.kind === 'end') ended = line.end;
   }
   if (!start) throw new SlimError('IO', `job ${jobId}: the journal has no start record`);
-  const resumeFromS = segments.reduce((m, s) => Math.max(m, s.end), 0);
+  const resumeFromMs = segments.reduce((m, s) => Math.max(m, s.endMs), 0);
   return {
-    summary: { ...start, startedAt, updatedAt, segmentCount: segments.length, resumeFromS, ended },
+    summary: { ...start, startedAt, updatedAt, segmentCount: segments.length, resumeFromMs, ended },
     segments,
   };
 }

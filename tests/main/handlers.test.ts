@@ -38,12 +38,12 @@ function ctxWithDialogs() {
   return { ctx: makeContext(tempDir(), dialogs), dialogs };
 }
 
-const segment = (id: number, start: number, end: number, text: string): TranscriptSegment => ({
+const segment = (id: number, startMs: number, endMs: number, text: string): TranscriptSegment => ({
   id,
-  start,
-  end,
+  startMs,
+  endMs,
   text,
-  words: [{ text: text.trim(), start, end, probability: 0.9 }],
+  words: [{ text, startMs, endMs, probability: 0.9 }],
   flags: [],
 });
 
@@ -202,20 +202,20 @@ test('settings: defaults, validated patches, persisted across restarts, a broken
   assert.equal(s.language, 'de');
   assert.equal(s.subtitles.maxCharsPerLine, 32);
   assert.equal(
-    s.subtitles.maxLinesPerCue,
-    DEFAULT_SETTINGS.subtitles.maxLinesPerCue,
+    s.subtitles.maxLines,
+    DEFAULT_SETTINGS.subtitles.maxLines,
     'a nested patch keeps the other fields',
   );
   assert.deepEqual(value(await call(makeContext(userData), 'settings:get')), s, 'persisted');
 
   writeFileSync(
     join(userData, 'settings.json'),
-    '{"language":"xx","task":"translate","threads":4,"subtitles":{"maxLinesPerCue":9}}',
+    '{"language":"xx","task":"translate","threads":4,"subtitles":{"maxLines":9}}',
   );
   const lenient = value<typeof DEFAULT_SETTINGS>(await call(makeContext(userData), 'settings:get'));
   assert.deepEqual(
-    [lenient.language, lenient.task, lenient.threads, lenient.subtitles.maxLinesPerCue],
-    ['auto', 'translate', 4, DEFAULT_SETTINGS.subtitles.maxLinesPerCue],
+    [lenient.language, lenient.task, lenient.threads, lenient.subtitles.maxLines],
+    ['auto', 'translate', 4, DEFAULT_SETTINGS.subtitles.maxLines],
   );
   writeFileSync(join(userData, 'settings.json'), '{not json');
   assert.deepEqual(value(await call(makeContext(userData), 'settings:get')), DEFAULT_SETTINGS);
@@ -296,20 +296,20 @@ test('jobs: journal per job, appended segments survive a crash (torn last line),
   assert.deepEqual([s0.segmentCount, s0.ended], [0, null]);
   error(
     await call(ctx, 'jobs:append', start.jobId, [
-      { id: 0, start: 0, end: 1, text: 'x', words: [], flags: ['weird'] },
+      { id: 0, startMs: 0, endMs: 1, text: 'x', words: [], flags: ['weird'] },
     ]),
     'INVALID_ARGUMENT',
     /flags\[0\]: expected one of "hallucination"/,
   );
   error(await call(ctx, 'jobs:append', start.jobId, []), 'INVALID_ARGUMENT', /1 to 10000 items/);
   assert.equal(
-    value(await call(ctx, 'jobs:append', start.jobId, [segment(0, 0, 4.2, ' And so my fellow Americans,')])),
+    value(await call(ctx, 'jobs:append', start.jobId, [segment(0, 0, 4200, ' And so my fellow Americans,')])),
     1,
   );
   assert.equal(
     value(
       await call(ctx, 'jobs:append', start.jobId, [
-        segment(1, 4.2, 8.1, ' ask not what your country can do for you,'),
+        segment(1, 4200, 8100, ' ask not what your country can do for you,'),
       ]),
     ),
     2,
@@ -321,12 +321,12 @@ test('jobs: journal per job, appended segments survive a crash (torn last line),
     '{"kind":"segments","at":"2026-01-01","segm',
   );
   const restarted = makeContext(userData, dialogs);
-  const list = value<{ jobId: string; segmentCount: number; resumeFromS: number; ended: null }[]>(
+  const list = value<{ jobId: string; segmentCount: number; resumeFromMs: number; ended: null }[]>(
     await call(restarted, 'jobs:list'),
   );
   assert.deepEqual(
-    list.map((j) => [j.jobId, j.segmentCount, j.resumeFromS, j.ended]),
-    [[start.jobId, 2, 8.1, null]],
+    list.map((j) => [j.jobId, j.segmentCount, j.resumeFromMs, j.ended]),
+    [[start.jobId, 2, 8100, null]],
   );
   // Loading the journal in a fresh process grants its file again, so the job can resume.
   assert.equal(restarted.grants.canRead(JFK), false);
@@ -339,7 +339,7 @@ test('jobs: journal per job, appended segments survive a crash (torn last line),
 
   assert.equal(value<{ ended: string }>(await call(ctx, 'jobs:finish', start.jobId, 'done')).ended, 'done');
   error(
-    await call(ctx, 'jobs:append', start.jobId, [segment(2, 8, 9, 'x')]),
+    await call(ctx, 'jobs:append', start.jobId, [segment(2, 8000, 9000, 'x')]),
     'INVALID_ARGUMENT',
     /has ended/,
   );

@@ -1,0 +1,65 @@
+/**
+ * The browser bridge (`npm run web`): the preload's API over HTTP to the same main-process
+ * handlers, with the per-run token the server put into index.html. Dropped and picked files
+ * are uploaded (a browser cannot name paths). There are no unasked events in the browser.
+ */
+import { decodeJson, encodeJson } from '../../app/ipc/codec.ts';
+import {
+  API_CHANNELS,
+  type ApiName,
+  type FileRef,
+  type IpcResult,
+  type PreloadApi,
+} from '../../app/ipc/contract.ts';
+
+export const TOKEN_META = 'slim-bridge-token';
+export const TOKEN_HEADER = 'X-Slim-Token';
+
+export function bridgeToken(doc: Document = document): string {
+  return doc.querySelector<HTMLMetaElement>(`meta[name="${TOKEN_META}"]`)?.content ?? '';
+}
+
+async function post(url: string, token: string, body: BodyInit, type: string): Promise<IpcResult<unknown>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'Content-Type': type, [TOKEN_HEADER]: token },
+  });
+  if (!res.ok && res.headers.get('Content-Type') !== 'application/json')
+    return { ok: false, error: { code: 'IO', message: `bridge: HTTP ${res.status} ${await res.text()}` } };
+  return decodeJson(await res.text()) as IpcResult<unknown>;
+}
+
+export function httpBridge(token: string, base = '/bridge'): PreloadApi {
+  const calls = Object.fromEntries(
+    (Object.keys(API_CHANNELS) as ApiName[]).map((name) => [
+      name,
+      (...args: unknown[]) =>
+        post(
+          `${base}/call/${encodeURIComponent(API_CHANNELS[name])}`,
+          token,
+          encodeJson(args),
+          'application/json',
+        ),
+    ]),
+  ) as Omit<PreloadApi, 'addDroppedFiles' | 'onFilesOpened' | 'onMenuCommand'>;
+  return {
+    ...calls,
+    addDroppedFiles: async (files) => {
+      const refs: FileRef[] = [];
+      for (const f of files) {
+        const r = (await post(
+          `${base}/upload?name=${encodeURIComponent(f.name)}`,
+          token,
+          f,
+          'application/octet-stream',
+        )) as IpcResult<FileRef>;
+        if (!r.ok) return r;
+        refs.push(r.value);
+      }
+      return { ok: true, value: refs };
+    },
+    onFilesOpened: () => () => undefined,
+    onMenuCommand: () => () => undefined,
+  };
+}

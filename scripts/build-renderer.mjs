@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// Builds the renderer (React app), the engine worker and their assets into dist/renderer:
+//   index.html (CSP filled in), assets/app.js + app.css, assets/engine-worker.js (+ chunks),
+//   ort/ (onnxruntime-web's WASM files, for the engine when it runs onnxruntime in the worker).
+import { build } from 'esbuild';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+const OUT = 'dist/renderer';
+const dev = process.argv.includes('--dev');
+
+// The CSP of the meta tag: the header's, minus what a meta tag cannot carry (frame-ancestors).
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "media-src 'self' blob:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "object-src 'none'",
+].join('; ');
+
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(join(OUT, 'assets'), { recursive: true });
+
+const common = {
+  bundle: true,
+  platform: 'browser',
+  target: ['chrome120'],
+  sourcemap: dev ? 'inline' : true,
+  minify: !dev,
+  logLevel: 'warning',
+  legalComments: 'none',
+  define: { 'process.env.NODE_ENV': JSON.stringify(dev ? 'development' : 'production') },
+};
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: { app: 'renderer/main.tsx' },
+    outdir: join(OUT, 'assets'),
+    format: 'esm',
+    jsx: 'automatic',
+  }),
+  build({ ...common, entryPoints: { app: 'renderer/styles.css' }, outdir: join(OUT, 'assets') }),
+  build({
+    ...common,
+    entryPoints: { 'engine-worker': 'app/worker/engine-worker.ts' },
+    outdir: join(OUT, 'assets'),
+    format: 'esm',
+    splitting: true, // onnxruntime-web is loaded on demand, in its own chunk
+    // The engine's Node-only branches (import('node:os') where navigator is missing) never run here.
+    external: ['node:*'],
+    chunkNames: 'chunks/[name]-[hash]',
+  }),
+]);
+
+writeFileSync(join(OUT, 'index.html'), readFileSync('renderer/index.html', 'utf8').replace('%CSP%', CSP));
+
+const ortDist = 'node_modules/onnxruntime-web/dist';
+if (existsSync(ortDist)) {
+  mkdirSync(join(OUT, 'ort'), { recursive: true });
+  for (const f of readdirSync(ortDist))
+    if (/^ort-wasm-simd-threaded(\.jsep|\.asyncify)?\.(wasm|mjs)$/.test(f))
+      copyFileSync(join(ortDist, f), join(OUT, 'ort', f));
+}
+console.log(`renderer built into ${OUT}`);
