@@ -1,0 +1,66 @@
+/**
+ * Loading onnxruntime-web once per process (or worker) and setting up its WASM threads.
+ * The thread count only takes effect before the first session is created: later requests
+ * for a different count are recorded, not applied, and every session reports what it got.
+ */
+import type * as OrtModule from 'onnxruntime-web';
+import type { EncoderBackend } from './backend.ts';
+
+export type Ort = typeof OrtModule;
+
+interface Loaded {
+  ort: Ort;
+  /** WASM threads the runtime was initialised with, once a session exists. */
+  threads?: number;
+}
+
+const loaded = new Map<EncoderBackend, Promise<Loaded>>();
+
+/**
+ * The onnxruntime-web build for a backend: the plain one (WASM EP; in Node its `node` export)
+ * or the WebGPU one, which also has the WASM EP. Two builds are two separate WASM runtimes.
+ */
+export function loadOrt(backend: EncoderBackend): Promise<Loaded> {
+  let p = loaded.get(backend);
+  if (!p) {
+    p = (backend === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web')).then((m) => ({
+      ort: m as Ort,
+    }));
+    loaded.set(backend, p);
+  }
+  return p;
+}
+
+/** Hardware threads: navigator.hardwareConcurrency (browsers, Node ≥ 21), else node:os. */
+export async function hardwareThreads(): Promise<number> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    const os = await import('node:os');
+    return os.availableParallelism();
+  }
+  return 1;
+}
+
+/**
+ * Whether WASM threads can run here: they need SharedArrayBuffer, which browsers only give
+ * cross-origin isolated pages (COOP/COEP); Node always has it.
+ */
+export function threadsAvailable(): boolean {
+  const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
+  if (typeof process !== 'undefined' && process.versions?.node) return true;
+  return g.crossOriginIsolated === true && typeof g.SharedArrayBuffer === 'function';
+}
+
+/**
+ * Sets `env.wasm.numThreads` before the runtime's first session (default: every core, or 1
+ * where threads are unavailable) and returns the count in force.
+ */
+export async function configureThreads(state: Loaded, requested: number | undefined): Promise<number> {
+  if (state.threads !== undefined) return state.threads;
+  const wanted = threadsAvailable() ? (requested ?? (await hardwareThreads())) : 1;
+  const threads = Math.max(1, Math.floor(wanted));
+  state.ort.env.wasm.numThreads = threads;
+  state.threads = threads;
+  return threads;
+}
