@@ -73,6 +73,7 @@ function shapeCost(upper: number, lower: number, maxChars: number): number {
  */
 function bestLayout(w: Widths, i: number, j: number, lines: number, maxChars: number): Layout {
   if (lines === 1) return { breaks: [], cost: 0, chars: w.width(i, j) };
+  if (lines === 2) return bestTwoLines(w, i, j, maxChars);
   // best[r][b]: cheapest way to put units [i, b) into r lines, remembering the last line's start.
   type Cell = { cost: number; prev: number };
   const best: Map<number, Cell>[] = [new Map([[i, { cost: 0, prev: -1 }]])];
@@ -93,6 +94,20 @@ function bestLayout(w: Widths, i: number, j: number, lines: number, maxChars: nu
     best.push(row);
   }
   return backtrack(best, w, i, j, lines);
+}
+
+/** The common case, without the general search's bookkeeping (the shaper calls this a lot). */
+function bestTwoLines(w: Widths, i: number, j: number, maxChars: number): Layout {
+  let best = { breaks: [] as number[], cost: Infinity, chars: 0 };
+  for (let b = i + 1; b < j; b++) {
+    if (!lineFits(w, i, b, maxChars)) break;
+    if (!lineFits(w, b, j, maxChars)) continue;
+    const top = w.width(i, b);
+    const bottom = w.width(b, j);
+    const cost = lineBreakCost(w.units[b - 1]!) + shapeCost(top, bottom, maxChars);
+    if (cost < best.cost) best = { breaks: [b], cost, chars: top + bottom };
+  }
+  return best;
 }
 
 function backtrack(

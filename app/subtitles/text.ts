@@ -35,9 +35,14 @@ export function usesSpaces(language: string): boolean {
 
 let graphemes: Intl.Segmenter | undefined;
 
+function isAscii(text: string): boolean {
+  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) > 0x7e) return false;
+  return true;
+}
+
 /** Characters as a reader sees them: grapheme clusters (é, 👍🏽, Thai vowel marks count once). */
 export function charCount(text: string): number {
-  if (/^[\x20-\x7e]*$/.test(text)) return text.length; // fast path: printable ASCII
+  if (isAscii(text)) return text.length; // fast path
   graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   let n = 0;
   for (const _ of graphemes.segment(text)) n++;
@@ -58,25 +63,36 @@ export function joinPieces(pieces: readonly string[], spaced: boolean): string {
 }
 
 const CLOSERS = `"'”’»›)\\]}」』）】〕〉》〙〛`;
-const SENTENCE_END = new RegExp(`[.?!…。！？‼⁇⁈⁉؟।።]+[${CLOSERS}]*$`, 'u');
-const CLAUSE_END = new RegExp(`[,;:\\-–—、，；：،]+[${CLOSERS}]*$`, 'u');
+const CLOSER_SET = new Set([...'"\'”’»›)]}」』）】〕〉》〙〛']);
+const SENTENCE_MARKS = new Set([...'.?!…。！？‼⁇⁈⁉؟।።']);
+const CLAUSE_MARKS = new Set([...',;:-–—、，；：،']);
 /** Short titles that end in a period but never end a sentence ("Mr. Quilter"). */
 const ABBREVIATIONS = new Set(['mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'jr', 'sr', 'vs', 'mt', 'sgt', 'capt']);
 
+/** The last character that is not a closing quote or bracket ("dog.»" → "."); a char-level scan, it runs per word. */
+function lastMark(text: string): { mark: string; at: number } {
+  let k = text.length - 1;
+  while (k >= 0 && (CLOSER_SET.has(text[k]!) || text[k] === ' ')) k--;
+  return { mark: k >= 0 ? text[k]! : '', at: k };
+}
+
 export function endsSentence(text: string): boolean {
-  const t = text.trim();
-  if (!SENTENCE_END.test(t)) return false;
-  const m = /([\p{L}]+)\.$/u.exec(t);
+  const { mark, at } = lastMark(text);
+  if (!SENTENCE_MARKS.has(mark)) return false;
+  if (mark !== '.') return true;
+  const m = /(\p{L}+)$/u.exec(text.slice(Math.max(0, at - 8), at));
   return !(m && ABBREVIATIONS.has(m[1]!.toLowerCase()));
 }
 
 export function endsClause(text: string): boolean {
-  return CLAUSE_END.test(text.trim());
+  return CLAUSE_MARKS.has(lastMark(text).mark);
 }
+
+const CLOSING_ONLY = new RegExp(`^[.,;:!?…。、，．！？；：%${CLOSERS}]+$`, 'u');
 
 /** Only closing punctuation: it must stay on the line of the word before it. */
 export function isClosingOnly(text: string): boolean {
-  return new RegExp(`^[.,;:!?…。、，．！？；：%${CLOSERS}]+$`, 'u').test(text.trim());
+  return CLOSING_ONLY.test(text.trim());
 }
 
 /** Only opening punctuation: it must stay on the line of the word after it. */

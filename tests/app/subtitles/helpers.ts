@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Cue, Segment, Transcript, Word } from '../../../app/subtitles/types.ts';
 import type { ShapingRules } from '../../../app/subtitles/types.ts';
+import { endsClause, endsSentence, weakEnding } from '../../../app/subtitles/text.ts';
 
 /** mulberry32: small, fast, and the same sequence for a seed on every machine. */
 export function rng(seed: number): () => number {
@@ -114,6 +115,37 @@ function checkLines(c: Cue, r: ShapingRules, spaced: boolean, wordTexts: Set<str
   }
 }
 
+/** How good a line break after this word is: sentence end, clause end, plain, weak ("the"). */
+function breakClass(word: string): number {
+  if (endsSentence(word)) return 0;
+  if (endsClause(word)) return 1;
+  return weakEnding(word, 'en') ? 3 : 2;
+}
+
+/**
+ * Balance of a two-line cue: no other break between words is at least as good a place to break
+ * and more balanced, unless it is top-heavy where the chosen one is not (bottom-heavy pyramid).
+ */
+function checkBalance(c: Cue, r: ShapingRules): void {
+  const words = c.text.split(' ');
+  const top = c.lines[0]!.split(' ').length;
+  const diff = (b: number): number =>
+    graphemes(words.slice(0, b).join(' ')) - graphemes(words.slice(b).join(' '));
+  const fits = (b: number): boolean =>
+    [words.slice(0, b), words.slice(b)].every(
+      (ws) => ws.length === 1 || graphemes(ws.join(' ')) <= r.maxCharsPerLine,
+    );
+  const d = diff(top);
+  for (let b = 1; b < words.length; b++) {
+    if (b === top || !fits(b) || breakClass(words[b - 1]!) > breakClass(words[top - 1]!)) continue;
+    const better = Math.abs(diff(b)) < Math.abs(d) && (diff(b) <= 0 || d > 0);
+    assert.ok(
+      !better,
+      `unbalanced ${JSON.stringify(c.lines)}: a break after word ${b} is as good and more balanced`,
+    );
+  }
+}
+
 /** Asserts every shaping rule, or the documented tie-break where rules conflict. */
 export function checkRules(input: CheckInput): void {
   const { cues, words, rules: r } = input;
@@ -126,6 +158,7 @@ export function checkRules(input: CheckInput): void {
     const prev = cues[k - 1];
     const tag = `cue ${k} ${JSON.stringify(c)}`;
     checkLines(c, r, input.spaced, texts);
+    if (input.spaced && c.lines.length === 2) checkBalance(c, r);
     assert.ok(Number.isInteger(c.startMs) && Number.isInteger(c.endMs), `${tag}: integer ms`);
     assert.ok(c.endMs > c.startMs, `${tag}: ends after it starts`);
     const dur = c.endMs - c.startMs;

@@ -95,6 +95,20 @@ test('cue breaks prefer sentence ends over filling lines', () => {
   );
 });
 
+test('reading speed outranks sentence breaks: fast sentences share a cue rather than flash by', () => {
+  // Spoken at ~21 characters per second without a pause: as two cues each would read too fast
+  // (neither can stay longer, the next one follows at once); as one cue the last can linger.
+  const words = wordsOf(['At that high level the air is pure. A thin stripe runs down the middle.'], {
+    msPerChar: 30,
+  });
+  const cues = shapeCues(transcriptOf(words));
+  assert.equal(cues.length, 1);
+  const c = cues[0]!;
+  const chars = c.lines.reduce((n, l) => n + graphemes(l), 0);
+  assert.ok(chars / ((c.endMs - c.startMs) / 1000) <= 17);
+  assert.deepEqual(c.lines, ['At that high level the air is pure.', 'A thin stripe runs down the middle.']);
+});
+
 test('"Mr." does not end a sentence', () => {
   const words = wordsOf(['Mr. Quilter is the apostle of the middle classes.'], { msPerChar: 40 });
   assert.equal(shapeCues(transcriptOf(words))[0]!.text, 'Mr. Quilter is the apostle of the middle classes.');
