@@ -41,8 +41,10 @@ const COST = {
   plainBreak: 40,
   weakBreak: 12, // added: ending a cue on "the", "of" …
   sentenceInside: 10, // a sentence ending mid-cue: more than a cue, so sentences get their own
-  pauseInside: 30, // a silence ≥ pauseMs inside a cue shows words before they are said
-  pauseInsidePerSecond: 20,
+  // A silence ≥ pauseMs inside a cue shows words before they are said: a hesitation of half a
+  // second is cheap to keep inside, one of two seconds costs more than a plain break.
+  pauseInside: 10,
+  pauseInsidePerSecond: 40,
   short: 100, // shorter than minDurationMs
   shortPerUnit: 200, // … per fraction of minDurationMs missing
   cpsLinear: 300, // reading speed over the limit, per fraction of the limit
