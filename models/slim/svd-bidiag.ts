@@ -234,15 +234,17 @@ function unblockedStep(bd: Bidiagonal, j: number, acc: Float64Array): void {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Scratch of a panel starting at column j0, all row-major with NB columns (column t belongs to
- * step t): V (left vectors, by row of A), U (right vectors, by column of A), and X, Y such that
- * after the panel the trailing matrix is A − V·Yᵀ − X·Uᵀ.
+ * Scratch of a panel starting at column j0, row-major with NB columns (column t belongs to step t):
+ * V (left vectors, by row of A), U (right vectors, by column of A), and X, Y such that after the
+ * panel the trailing matrix is A − V·Yᵀ − X·Uᵀ. `cols` holds the panel's columns of A contiguously
+ * (column t at t·rows): column steps then never walk A with a stride of a whole row.
  */
 class Panel {
   readonly V: Float64Array;
   readonly X: Float64Array;
   readonly U: Float64Array;
   readonly Y: Float64Array;
+  readonly cols: Float64Array;
   readonly v: Float64Array;
   readonly u: Float64Array;
   readonly y: Float64Array;
@@ -254,6 +256,7 @@ class Panel {
     this.X = new Float64Array(rows * NB);
     this.U = new Float64Array(cols * NB);
     this.Y = new Float64Array(cols * NB);
+    this.cols = new Float64Array(NB * rows);
     this.v = new Float64Array(rows);
     this.u = new Float64Array(cols);
     this.y = new Float64Array(cols);
@@ -269,90 +272,112 @@ class Panel {
  */
 function reducePanel(bd: Bidiagonal, j0: number, P: Panel): void {
   const { w, rows, cols } = bd;
-  const { V, X, U, Y, v, u, y, x, g1, g2 } = P;
-  V.fill(0);
-  X.fill(0);
-  U.fill(0);
-  Y.fill(0);
+  P.V.fill(0);
+  P.X.fill(0);
+  P.U.fill(0);
+  P.Y.fill(0);
+  for (let t = 0; t < NB; t++) {
+    const o = t * rows;
+    for (let r = j0; r < rows; r++) P.cols[o + r] = w[r * cols + j0 + t];
+  }
+  for (let t = 0; t < NB; t++) {
+    leftStep(bd, j0, t, P);
+    rightStep(bd, j0, t, P);
+  }
+  // The left vectors go back below the diagonal (LAPACK storage, read by the back-transform).
   for (let t = 0; t < NB; t++) {
     const i = j0 + t;
-    // Column i, rows i..: A[r, i] −= V[r, :t]·Y[i, :t] + X[r, :t]·U[i, :t].
-    for (let r = i; r < rows; r++) {
-      let acc = 0;
-      for (let s = 0; s < t; s++) acc += V[r * NB + s] * Y[i * NB + s] + X[r * NB + s] * U[i * NB + s];
-      w[r * cols + i] -= acc;
-    }
-    const [tq, bq] = makeReflector(w[i * cols + i], w, i * cols + i, cols, rows - i);
-    bd.tauL[i] = tq;
-    bd.d[i] = bq;
-    v[i] = 1;
-    for (let r = i + 1; r < rows; r++) v[r] = w[r * cols + i];
-    for (let r = i; r < rows; r++) V[r * NB + t] = v[r];
-
-    // y = τq·(A[i:, i+1:]ᵀ·v − Y·(Vᵀv) − U·(Xᵀv)) over columns i+1..
-    const c0 = i + 1;
-    const len = cols - c0;
-    gemvT(w, cols, i, rows, c0, len, v, y);
-    for (let s = 0; s < t; s++) {
-      let a1 = 0;
-      let a2 = 0;
-      for (let r = i; r < rows; r++) {
-        a1 += V[r * NB + s] * v[r];
-        a2 += X[r * NB + s] * v[r];
-      }
-      g1[s] = a1;
-      g2[s] = a2;
-    }
-    for (let c = 0; c < len; c++) {
-      const o = (c0 + c) * NB;
-      let acc = 0;
-      for (let s = 0; s < t; s++) acc += Y[o + s] * g1[s] + U[o + s] * g2[s];
-      Y[o + t] = tq * (y[c] - acc);
-    }
-
-    // Row i, columns i+1..: A[i, c] −= V[i, :t+1]·Y[c, :t+1] + X[i, :t]·U[c, :t].
-    for (let c = c0; c < cols; c++) {
-      let acc = 0;
-      for (let s = 0; s <= t; s++) acc += V[i * NB + s] * Y[c * NB + s];
-      for (let s = 0; s < t; s++) acc += X[i * NB + s] * U[c * NB + s];
-      w[i * cols + c] -= acc;
-    }
-    const ro = i * cols + c0;
-    const [tp, bp] = makeReflector(w[ro], w, ro, 1, len);
-    bd.tauR[i] = tp;
-    bd.e[i] = bp;
-    u[0] = 1;
-    for (let c = 1; c < len; c++) u[c] = w[ro + c];
-    for (let c = 0; c < len; c++) U[(c0 + c) * NB + t] = u[c];
-
-    // x = τp·(A[i+1:, i+1:]·u − V·(Yᵀu) − X·(Uᵀu)) over rows i+1..
-    gemvN(w, cols, i + 1, rows, c0, len, u, x);
-    for (let s = 0; s <= t; s++) {
-      let a1 = 0;
-      let a2 = 0;
-      for (let c = 0; c < len; c++) {
-        a1 += Y[(c0 + c) * NB + s] * u[c];
-        if (s < t) a2 += U[(c0 + c) * NB + s] * u[c];
-      }
-      g1[s] = a1;
-      g2[s] = a2;
-    }
-    for (let r = i + 1; r < rows; r++) {
-      const o = r * NB;
-      let acc = 0;
-      for (let s = 0; s <= t; s++) acc += V[o + s] * g1[s];
-      for (let s = 0; s < t; s++) acc += X[o + s] * g2[s];
-      X[o + t] = tp * (x[r] - acc);
-    }
+    for (let r = i + 1; r < rows; r++) w[r * cols + i] = P.V[r * NB + t];
   }
   // Trailing update: A[j1:, j1:] −= V[j1:, :]·Y[j1:, :]ᵀ + X[j1:, :]·U[j1:, :]ᵀ.
   const j1 = j0 + NB;
-  const mr = rows - j1;
-  const nc = cols - j1;
   const view = (data: Float64Array, r0: number) => ({ data, off: r0 * NB, ld: NB });
   const target = { data: w, off: j1 * cols + j1, ld: cols };
-  gemm(mr, nc, NB, -1, view(V, j1), view(Y, j1), true, 1, target);
-  gemm(mr, nc, NB, -1, view(X, j1), view(U, j1), true, 1, target);
+  gemm(rows - j1, cols - j1, NB, -1, view(P.V, j1), view(P.Y, j1), true, 1, target);
+  gemm(rows - j1, cols - j1, NB, -1, view(P.X, j1), view(P.U, j1), true, 1, target);
+}
+
+/** Step t, left half: update column i = j0+t, make its reflector (d[i]), and Y[:, t]. */
+function leftStep(bd: Bidiagonal, j0: number, t: number, P: Panel): void {
+  const { w, rows, cols } = bd;
+  const { V, X, U, Y, v, y, g1, g2 } = P;
+  const i = j0 + t;
+  const col = P.cols;
+  const co = t * rows;
+  // Column i, rows i..: A[r, i] −= V[r, :t]·Y[i, :t] + X[r, :t]·U[i, :t].
+  for (let r = i; r < rows; r++) {
+    let acc = 0;
+    for (let s = 0; s < t; s++) acc += V[r * NB + s] * Y[i * NB + s] + X[r * NB + s] * U[i * NB + s];
+    col[co + r] -= acc;
+  }
+  const [tq, bq] = makeReflector(col[co + i], col, co + i, 1, rows - i);
+  bd.tauL[i] = tq;
+  bd.d[i] = bq;
+  v[i] = 1;
+  for (let r = i + 1; r < rows; r++) v[r] = col[co + r];
+  for (let r = i; r < rows; r++) V[r * NB + t] = v[r];
+
+  // y = τq·(A[i:, i+1:]ᵀ·v − Y·(Vᵀv) − U·(Xᵀv)) over columns i+1..
+  const c0 = i + 1;
+  const len = cols - c0;
+  gemvT(w, cols, i, rows, c0, len, v, y);
+  g1.fill(0);
+  g2.fill(0);
+  for (let r = i; r < rows; r++) {
+    const vr = v[r];
+    for (let s = 0; s < t; s++) {
+      g1[s] += V[r * NB + s] * vr;
+      g2[s] += X[r * NB + s] * vr;
+    }
+  }
+  for (let c = 0; c < len; c++) {
+    const o = (c0 + c) * NB;
+    let acc = 0;
+    for (let s = 0; s < t; s++) acc += Y[o + s] * g1[s] + U[o + s] * g2[s];
+    Y[o + t] = tq * (y[c] - acc);
+  }
+}
+
+/** Step t, right half: update row i = j0+t, make its reflector (e[i]), and X[:, t]. */
+function rightStep(bd: Bidiagonal, j0: number, t: number, P: Panel): void {
+  const { w, rows, cols } = bd;
+  const { V, X, U, Y, u, x, g1, g2 } = P;
+  const i = j0 + t;
+  const c0 = i + 1;
+  const len = cols - c0;
+  // Row i, columns i+1..: A[i, c] −= V[i, :t+1]·Y[c, :t+1] + X[i, :t]·U[c, :t].
+  const ro = i * cols + c0;
+  for (let c = 0; c < len; c++) {
+    const o = (c0 + c) * NB;
+    let acc = 0;
+    for (let s = 0; s <= t; s++) acc += V[i * NB + s] * Y[o + s];
+    for (let s = 0; s < t; s++) acc += X[i * NB + s] * U[o + s];
+    w[ro + c] -= acc;
+  }
+  const [tp, bp] = makeReflector(w[ro], w, ro, 1, len);
+  bd.tauR[i] = tp;
+  bd.e[i] = bp;
+  u[0] = 1;
+  for (let c = 1; c < len; c++) u[c] = w[ro + c];
+  for (let c = 0; c < len; c++) U[(c0 + c) * NB + t] = u[c];
+
+  // x = τp·(A[i+1:, i+1:]·u − V·(Yᵀu) − X·(Uᵀu)) over rows i+1..
+  gemvN(w, cols, i + 1, rows, c0, len, u, x);
+  g1.fill(0);
+  g2.fill(0);
+  for (let c = 0; c < len; c++) {
+    const o = (c0 + c) * NB;
+    const uc = u[c];
+    for (let s = 0; s <= t; s++) g1[s] += Y[o + s] * uc;
+    for (let s = 0; s < t; s++) g2[s] += U[o + s] * uc;
+  }
+  for (let r = i + 1; r < rows; r++) {
+    const o = r * NB;
+    let acc = 0;
+    for (let s = 0; s <= t; s++) acc += V[o + s] * g1[s];
+    for (let s = 0; s < t; s++) acc += X[o + s] * g2[s];
+    X[o + t] = tp * (x[r] - acc);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
