@@ -27,6 +27,12 @@ import { gemm } from './svd-gemm.ts';
 const EPS = Number.EPSILON;
 /** Nodes up to this size are solved by QR iteration: below it the bookkeeping costs more than it saves. */
 const LEAF = 24;
+/**
+ * Safety cap on secular-equation steps. Typical roots take ~5; pure bisection from a gap of 1 down
+ * to relative precision at the smallest normal numbers takes under 1100, so this never cuts a
+ * convergent iteration short.
+ */
+const MAX_SECULAR_STEPS = 1200;
 
 /** Singular triplets of a node: s (any order, ≥ 0), ut[N×N], vt[(N+sqre)×(N+sqre)] (row N: null vector). */
 interface NodeSvd {
@@ -36,8 +42,9 @@ interface NodeSvd {
 }
 
 /**
- * SVD of the n×n upper bidiagonal (d, e): B = Uᵀᵀ·diag(s)·Vᵀ with ut, vt n×n row-major (rows are
- * the singular vectors). s is non-negative, in no particular order. d and e are not modified.
+ * SVD B = Q·diag(s)·Wᵀ of the n×n upper bidiagonal (d, e), returned as ut = Qᵀ and vt = Wᵀ (n×n,
+ * row-major: each row is a singular vector). s is non-negative, in no particular order.
+ * d and e are not modified.
  */
 export function bidiagonalSvdDc(d: Float64Array, e: Float64Array): NodeSvd {
   return solveNode(d, e, 0, d.length, 0);
@@ -384,7 +391,7 @@ function secularRoot(zz: Float64Array, delta: Float64Array, i: number, lo: numbe
   const pl = delta[i];
   const pr = last ? 0 : delta[i + 1];
   let mu = 0.5 * (lo + hi);
-  for (let iter = 0; iter < 400; iter++) {
+  for (let iter = 0; iter < MAX_SECULAR_STEPS; iter++) {
     let psi = 0;
     let dpsi = 0;
     let phi = 0;
