@@ -363,6 +363,38 @@ test('hard structures (clusters, near-equal values, rank one, all ones, Hilbert,
   }
 });
 
+test('fuzz: 40 random structured matrices up to 140×140 (small integers, sparse, graded, low rank, zero rows): 1e-13 checks, s = ml-matrix to 1e-12·s[0]', () => {
+  const rng = new Rng(60221);
+  for (let trial = 0; trial < 40; trial++) {
+    const m = rng.int(1, 140);
+    const n = rng.int(1, 140);
+    const kind = trial % 6;
+    const a = new Float64Array(m * n);
+    const rank = rng.int(0, Math.min(m, n));
+    for (let i = 0; i < m; i++) {
+      const zeroRow = kind === 5 && rng.uniform() < 0.3;
+      for (let j = 0; j < n; j++) {
+        let x = rng.normal();
+        if (kind === 1) x = rng.int(-2, 2); // exact ties and zeros
+        if (kind === 2) x = rng.uniform() < 0.9 ? 0 : x; // sparse
+        if (kind === 3) x *= 10 ** ((-12 * j) / n) * 10 ** ((6 * i) / m); // graded both ways
+        if (kind === 4) {
+          x = 0; // smooth low-rank matrix
+          for (let l = 0; l < rank; l++) x += Math.sin(i * (l + 1) + l) * Math.cos(j * (l + 2) - l);
+        }
+        a[i * n + j] = zeroRow ? 0 : x;
+      }
+    }
+    const label = `trial ${trial} (kind ${kind}) ${m}×${n}`;
+    const r = svd(a, m, n);
+    assertGoodSvd(a, r, label);
+    if (r.s[0] > 0) {
+      const d = maxAbsDiff(r.s, mlSingularValues(a, m, n));
+      assert.ok(d <= 1e-12 * r.s[0], `${label}: |s − s_ml| = ${d}`);
+    }
+  }
+});
+
 test('identity, zero matrix, 1×1 and diagonal with repeated values (exact to 1e-15)', () => {
   // Identity: s = 1, and the factors are orthonormal.
   for (const n of [1, 2, 5, 33]) {
