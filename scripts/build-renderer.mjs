@@ -67,6 +67,7 @@ await Promise.all([
   }),
 ]);
 
+copyFileSync('renderer/icon.svg', join(OUT, 'assets', 'icon.svg'));
 writeFileSync(join(OUT, 'index.html'), readFileSync('renderer/index.html', 'utf8').replace('%CSP%', CSP));
 
 const ortDist = 'node_modules/onnxruntime-web/dist';

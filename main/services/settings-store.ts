@@ -29,7 +29,16 @@ export class SettingsStore {
     return this.cached;
   }
 
-  async set(patch: SettingsPatch): Promise<Settings> {
+  /** Patches apply one after another: two quick changes must not both start from the old record. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  set(patch: SettingsPatch): Promise<Settings> {
+    const run = this.queue.then(() => this.apply(patch));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async apply(patch: SettingsPatch): Promise<Settings> {
     const next = applySettingsPatch(await this.get(), patch);
     await mkdir(dirname(this.path), { recursive: true });
     await writeFileAtomic(this.path, JSON.stringify(next, null, 2) + '\n');

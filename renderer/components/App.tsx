@@ -26,7 +26,9 @@ export function App() {
   const view = useApp((s) => s.view);
   const setView = useApp((s) => s.setView);
   const addDropped = useApp((s) => s.addDropped);
-  const queued = useApp((s) => s.queue.filter((q) => q.status !== 'done' && q.status !== 'cancelled').length);
+  const queued = useApp(
+    (s) => s.queue.filter((q) => ['queued', 'loading', 'running', 'paused'].includes(q.status)).length,
+  );
   const [dragging, setDragging] = useState(false);
 
   // A file dropped outside a handler would navigate the page to it: never.

@@ -150,7 +150,7 @@ function SavedJob({ j }: { j: JobSummary }) {
         <div className="file-name">{j.file.name}</div>
         <div className="file-meta">
           {j.segmentCount} segment{j.segmentCount === 1 ? '' : 's'} saved
-          {j.durationMs ? ` · ${clock(j.resumeFromMs)} of ${clock(j.durationMs)}` : ''} ·{' '}
+          {!j.ended && j.durationMs ? ` · ${clock(j.resumeFromMs)} of ${clock(j.durationMs)}` : ''} ·{' '}
           {new Date(j.updatedAt).toLocaleString()}
           {j.ended ? ` · ${j.ended}` : ' · unfinished'}
         </div>
@@ -174,7 +174,9 @@ function SavedJob({ j }: { j: JobSummary }) {
 
 export function QueueView() {
   const queue = useApp((s) => s.queue);
-  const saved = useApp((s) => s.savedJobs);
+  const allSaved = useApp((s) => s.savedJobs);
+  // Jobs of this session are in the queue already; saved jobs are the others.
+  const saved = allSaved.filter((j) => !queue.some((q) => q.jobId === j.jobId));
   return (
     <section className="view">
       <header className="view-header">

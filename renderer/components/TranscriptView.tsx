@@ -3,7 +3,7 @@
  * playback synced both ways (click a word to seek; the playing word is highlighted and kept in
  * view), inline editing (double-click a word, or edit a whole segment) that keeps timings, search.
  */
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { TranscriptSegment } from '../../app/ipc/transcript.ts';
 import { locate, searchSegments } from '../logic/edit.ts';
 import { clock } from '../logic/time.ts';
@@ -152,16 +152,19 @@ const SegmentRow = memo(function SegmentRow({
                   onBlur={() => setEditingWord(null)}
                 />
               ) : (
-                <span
-                  key={i}
-                  className={`word${w.probability < lowConfidence ? ' low' : ''}${i === currentWord ? ' playing' : ''}`}
-                  title={`${clock(w.startMs, true)}–${clock(w.endMs, true)} · p=${w.probability.toFixed(2)}`}
-                  onClick={() => seek(w.startMs)}
-                  onDoubleClick={() => setEditingWord(i)}
-                  data-testid="word"
-                >
-                  {w.text}
-                </span>
+                // The leading space stays outside the word, so highlights hug the word itself.
+                <Fragment key={i}>
+                  {/^\s/.test(w.text) ? ' ' : ''}
+                  <span
+                    className={`word${w.probability < lowConfidence ? ' low' : ''}${i === currentWord ? ' playing' : ''}`}
+                    title={`${clock(w.startMs, true)}–${clock(w.endMs, true)} · p=${w.probability.toFixed(2)}`}
+                    onClick={() => seek(w.startMs)}
+                    onDoubleClick={() => setEditingWord(i)}
+                    data-testid="word"
+                  >
+                    {w.text.trimStart()}
+                  </span>
+                </Fragment>
               ),
             )}
           </p>

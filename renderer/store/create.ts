@@ -403,6 +403,8 @@ export function createAppStore(deps: StoreDeps): AppStore {
           case 'segments':
             return appendSegments(ev.jobId, ev.segments);
           case 'paused': {
+            // A pause that lands after the job ended (the worker was mid-window) changes nothing.
+            if (item(ev.jobId)?.status !== 'running') return;
             const now = deps.now();
             return patchItem(ev.jobId, (it) => ({
               status: 'paused',
@@ -411,6 +413,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
             }));
           }
           case 'resumed':
+            if (item(ev.jobId)?.status !== 'paused') return;
             return patchItem(ev.jobId, () => ({ status: 'running', runningSince: deps.now() }));
           case 'done':
             return finish(ev.jobId, 'done');

@@ -208,6 +208,15 @@ test('settings: defaults, validated patches, persisted across restarts, a broken
   );
   assert.deepEqual(value(await call(makeContext(userData), 'settings:get')), s, 'persisted');
 
+  // Quick successive patches (a user clicking through) all land: none starts from a stale record.
+  const quick = await Promise.all([
+    call(ctx, 'settings:set', { language: 'fr' }),
+    call(ctx, 'settings:set', { task: 'transcribe' }),
+    call(ctx, 'settings:set', { backend: 'wasm' }),
+  ]);
+  const last = value<typeof DEFAULT_SETTINGS>(quick[2]!);
+  assert.deepEqual([last.language, last.task, last.backend], ['fr', 'transcribe', 'wasm']);
+
   writeFileSync(
     join(userData, 'settings.json'),
     '{"language":"xx","task":"translate","threads":4,"subtitles":{"maxLines":9}}',

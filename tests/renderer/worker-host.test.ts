@@ -1,0 +1,166 @@
+/**
+ * The engine worker's message handling (EngineHost) in Node: real WAV decoding and real log-mel
+ * on real clips, progress, pause/resume/cancel, the backend probe, and the engine seam.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { EngineHost } from '../../app/worker/host.ts';
+import type { TranscriptionEngine } from '../../app/worker/engine.ts';
+import type { WorkerEvent, WorkerRequest } from '../../app/worker/protocol.ts';
+import { sharedPath } from '../helpers/shared.ts';
+
+const OPTIONS = {
+  model: 'bundled-whisper-base',
+  language: 'en',
+  task: 'transcribe' as const,
+  resumeFromMs: 0,
+};
+
+function host(loadEngine: () => Promise<TranscriptionEngine | null> = async () => null) {
+  const events: WorkerEvent[] = [];
+  const waiters: Array<() => void> = [];
+  const h = new EngineHost({
+    post: (ev) => {
+      events.push(ev);
+      waiters.splice(0).forEach((w) => w());
+    },
+    gpu: undefined,
+    loadEngine,
+  });
+  const until = async (pred: (evs: WorkerEvent[]) => boolean) => {
+    while (!pred(events)) await new Promise<void>((r) => waiters.push(r));
+  };
+  return { h, events, until };
+}
+
+function wav(name: string): WorkerRequest {
+  const bytes = new Uint8Array(readFileSync(sharedPath('audio', name)));
+  return { type: 'transcribe', jobId: `job-${name}`, audio: { kind: 'wav', name, bytes }, options: OPTIONS };
+}
+
+/** 95 s of low noise as PCM (4 windows of 30 s), for pause/cancel timing. */
+function longPcm(jobId: string): WorkerRequest {
+  const samples = new Float32Array(16000 * 95);
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.sin(i * 0.05) * 0.1;
+  return {
+    type: 'transcribe',
+    jobId,
+    audio: {
+      kind: 'pcm',
+      name: 'tone.flac',
+      samples,
+      durationMs: 95_000,
+      source: { format: 'flac', codec: 'flac', sampleRate: 16000, channels: 1 },
+      warnings: [],
+    },
+    options: OPTIONS,
+  };
+}
+
+test('init probes the backend: no WebGPU here, so WASM, with the reason', async () => {
+  const { h, events, until } = host();
+  h.handle({ type: 'init', backend: 'auto', threads: 0 });
+  await until((e) => e.length > 0);
+  const ready = events[0]!;
+  assert.equal(ready.type, 'ready');
+  if (ready.type !== 'ready') return;
+  assert.equal(ready.backend.backend, 'wasm');
+  assert.equal(ready.backend.fellBack, true);
+  assert.equal(ready.backend.adapter, null);
+  assert.match(ready.backend.reason, /no WebGPU adapter/);
+  assert.ok(ready.backend.threads >= 1);
+});
+
+test('a real WAV: decoded, log-mel computed with progress, then the honest no-engine error', async () => {
+  const { h, events } = host();
+  h.handle(wav('jfk.wav'));
+  await h.idle();
+  const types = events.map((e) => e.type);
+  assert.deepEqual(types, ['audio', 'progress', 'progress', 'error']);
+  const audio = events[0] as Extract<WorkerEvent, { type: 'audio' }>;
+  assert.ok(Math.abs(audio.durationS - 11) < 0.01, `${audio.durationS}`);
+  assert.deepEqual([audio.source.sampleRate, audio.source.channels], [16000, 1]);
+  const features = events[2] as Extract<WorkerEvent, { type: 'progress' }>;
+  assert.deepEqual(
+    [features.progress.stage, features.progress.window, features.progress.windows],
+    ['features', 1, 1],
+  );
+  assert.ok(Math.abs(features.progress.processedS - 11) < 0.01);
+  const err = events[3] as Extract<WorkerEvent, { type: 'error' }>;
+  assert.equal(err.jobId, 'job-jfk.wav');
+  assert.equal(err.error.code, 'BACKEND');
+  assert.match(err.error.message, /No transcription engine is built into this version yet.*1 window/);
+});
+
+test('a resampled WAV (22.05 kHz) and a corrupt one: errors carry code and file name', async () => {
+  const { h, events } = host();
+  h.handle(wav('lj050-0131-22k.wav'));
+  const bad: WorkerRequest = {
+    type: 'transcribe',
+    jobId: 'job-bad-0001',
+    audio: { kind: 'wav', name: 'bad.wav', bytes: new Uint8Array([1, 2, 3, 4]) },
+    options: OPTIONS,
+  };
+  h.handle(bad);
+  await h.idle();
+  const audio = events.find((e) => e.type === 'audio') as Extract<WorkerEvent, { type: 'audio' }>;
+  assert.equal(audio.source.sampleRate, 22050);
+  const badErr = events.find((e) => e.type === 'error' && e.jobId === 'job-bad-0001') as Extract<
+    WorkerEvent,
+    { type: 'error' }
+  >;
+  assert.equal(badErr.error.code, 'AUDIO_FORMAT');
+  assert.match(badErr.error.message, /bad\.wav: not a WAV file/);
+});
+
+test('pause holds the job between windows, resume continues, cancel ends it', async () => {
+  const { h, events, until } = host();
+  h.handle(longPcm('job-long-0001'));
+  await until((e) => e.some((x) => x.type === 'progress' && x.progress.stage === 'features'));
+  h.handle({ type: 'pause', jobId: 'job-long-0001' });
+  await until((e) => e.some((x) => x.type === 'paused'));
+  const before = events.filter((e) => e.type === 'progress').length;
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(events.filter((e) => e.type === 'progress').length, before, 'no progress while paused');
+  h.handle({ type: 'resume', jobId: 'job-long-0001' });
+  await until((e) => e.filter((x) => x.type === 'progress').length > before);
+  h.handle({ type: 'cancel', jobId: 'job-long-0001' });
+  await h.idle();
+  assert.equal(events.at(-1)!.type, 'cancelled');
+  const windows = events.filter((e) => e.type === 'progress' && e.progress.stage === 'features').length;
+  assert.ok(windows < 4, `cancelled before the end (${windows} of 4 windows)`);
+  h.handle({ type: 'pause', jobId: 'job-long-0001' });
+  const last = events.at(-1)!;
+  assert.ok(last.type === 'error' && /no job job-long-0001/.test(last.error.message));
+});
+
+test('a resumed job skips what its journal holds; an engine plugged into the seam gets the rest', async () => {
+  const seen: { offsetS: number; samples: number; totalS: number }[] = [];
+  const engine: TranscriptionEngine = {
+    async transcribe(input, _options, hooks) {
+      seen.push({ offsetS: input.offsetS, samples: input.samples.length, totalS: input.totalS });
+      await hooks.gate();
+      hooks.segments([
+        {
+          id: 7,
+          startMs: input.offsetS * 1000,
+          endMs: input.totalS * 1000,
+          text: ' seam',
+          words: [],
+          flags: [],
+        },
+      ]);
+    },
+  };
+  const { h, events } = host(async () => engine);
+  const req = wav('jfk.wav');
+  if (req.type === 'transcribe') req.options = { ...OPTIONS, resumeFromMs: 4000 };
+  h.handle(req);
+  await h.idle();
+  assert.deepEqual(seen, [{ offsetS: 4, samples: 176000 - 64000, totalS: 11 }]);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['audio', 'progress', 'segments', 'done'],
+  );
+});
