@@ -11,7 +11,10 @@ function textTokens(tokenizer: WhisperTokenizer, value: string | readonly number
 }
 
 /** [sot, language, task] (multilingual) or [sot] (.en), plus <|notimestamps|> when asked. */
-export function sotSequence(tokenizer: WhisperTokenizer, o: ResolvedDecodingOptions): number[] {
+export function sotSequence(
+  tokenizer: WhisperTokenizer,
+  o: Pick<ResolvedDecodingOptions, 'language' | 'task' | 'withoutTimestamps'>,
+): number[] {
   const seq = tokenizer.multilingual
     ? tokenizer.sotSequence({ language: o.language ?? 'en', task: o.task })
     : tokenizer.sotSequence();

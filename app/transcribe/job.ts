@@ -11,7 +11,7 @@ import { throwIfCancelled } from '../decoding/cancel.ts';
 import { decodeWithFallback, type WindowOutcome, type WindowRequest } from '../decoding/fallback.ts';
 import { sotSequence } from '../decoding/initial-tokens.ts';
 import { detectLanguage, type LanguageProbability } from '../decoding/language.ts';
-import { resolveDecodingOptions, type DecodingOptions } from '../decoding/options.ts';
+import type { DecodingOptions } from '../decoding/options.ts';
 import { SeededRandom } from '../decoding/rng.ts';
 import { findAlignment } from './alignment/find-alignment.ts';
 import { addWordTimestamps, type TimedWord } from './alignment/word-timestamps.ts';
@@ -148,11 +148,15 @@ export class Job {
   async addWords(w: DecodedWindow, work: WorkSegment[], lastSpeech: number): Promise<number> {
     await this.checkpoint();
     const tok = this.d.tokenizer;
-    const decodeOpts = resolveDecodingOptions(this.decodeOptions(), this.d.dims.nTextCtx);
+    const sot = sotSequence(tok, {
+      language: this.language,
+      task: this.d.options.task,
+      withoutTimestamps: false,
+    });
     const alignment = await findAlignment(
       {
         tokenizer: tok,
-        sotSequence: sotSequence(tok, { ...decodeOpts, withoutTimestamps: false }),
+        sotSequence: sot,
         textTokens: work.flatMap((s) => s.textTokens),
         numFrames: w.frames,
         nHeads: this.d.alignmentHeads.length,

@@ -40,8 +40,10 @@ export const DEFAULT_GUARD: GuardOptions = {
 export interface VadOptions {
   /** Speech needs a frame level above this (dBFS) … */
   thresholdDb: number;
-  /** … and this far above the noise floor (10th percentile of the frames being planned). */
+  /** … and this far above the noise floor (10th percentile of the frames being planned) … */
   marginDb: number;
+  /** … but never more than this far below the loudest frame. */
+  belowPeakDb: number;
   /** Shorter bursts are not speech. */
   minSpeechMs: number;
   /** Shorter pauses do not split speech. */
@@ -53,6 +55,7 @@ export interface VadOptions {
 export const DEFAULT_VAD: VadOptions = {
   thresholdDb: -50,
   marginDb: 12,
+  belowPeakDb: 20,
   minSpeechMs: 100,
   minSilenceMs: 400,
   padMs: 200,

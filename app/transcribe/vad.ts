@@ -1,8 +1,9 @@
 /**
  * Energy-based speech detection and chunking for the batched mode. Frames are the log-mel's
- * 10 ms frames, their level the mean power of the 25 ms frame in dBFS. A frame is speech when
- * its level exceeds both `thresholdDb` (−50 dBFS) and the noise floor (10th percentile of the
- * frames being planned) + `marginDb` (12 dB); pauses under `minSilenceMs` (400 ms) are bridged,
+ * 10 ms frame, their level the mean power of the 25 ms frame in dBFS. A frame is speech when
+ * its level exceeds `thresholdDb` (−50 dBFS) and the noise floor (10th percentile of the frames
+ * being planned) + `marginDb` (12 dB), the latter capped at `belowPeakDb` (20 dB) under the
+ * loudest frame (for stretches with little silence); pauses under `minSilenceMs` (400 ms) are bridged,
  * bursts under `minSpeechMs` (100 ms) dropped, and `padMs` (200 ms) kept around speech.
  * Chunks gather consecutive speech up to one window (30 s), cut in the middle of a pause, or at
  * the quietest frame of the last third of the window when speech runs on.
@@ -33,7 +34,14 @@ function percentile10(x: Float32Array): number {
 
 /** Speech (1) or not (0) per frame, after bridging short pauses and dropping short bursts. */
 export function speechMask(energy: Float32Array, o: VadOptions): Uint8Array {
-  const threshold = Math.max(o.thresholdDb, percentile10(energy) + o.marginDb);
+  // The floor is unreliable when the frames hold little silence: never ask more than
+  // `belowPeakDb` under the loudest frame.
+  let peak = -Infinity;
+  for (const e of energy) if (e > peak) peak = e;
+  const threshold = Math.max(
+    o.thresholdDb,
+    Math.min(percentile10(energy) + o.marginDb, peak - o.belowPeakDb),
+  );
   const mask = energy.map((e) => (e > threshold ? 1 : 0));
   const m = Uint8Array.from(mask);
   fillRuns(m, 0, frames(o.minSilenceMs), true);

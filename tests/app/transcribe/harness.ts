@@ -28,6 +28,8 @@ export interface Harness {
 export interface ScriptOptions {
   /** Windows (by encoder call) that are silent: P(no speech) high, text improbable. */
   silent?: Set<number>;
+  /** Windows whose text is improbable at any temperature (flat over 100 tokens for 4 steps). */
+  uncertain?: Set<number>;
   onEncode?: (call: number) => void;
 }
 
@@ -62,6 +64,12 @@ export function scriptedModel(scripts: number[][], opts: ScriptOptions = {}): Ha
     if (i < 0) return row;
     if (opts.silent?.has(call)) {
       if (i < 4) row.fill(3, 0, 200);
+      else row[tok.eot] = 30;
+      return row;
+    }
+    if (opts.uncertain?.has(call)) {
+      if (i === 0 || i === 5) row[i === 0 ? ts(0) : ts(3)] = 30;
+      else if (i < 5) row.fill(-Infinity, TB).fill(5, 100, 200);
       else row[tok.eot] = 30;
       return row;
     }
