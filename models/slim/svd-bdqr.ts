@@ -1,7 +1,7 @@
 /**
- * Implicit-shift QR iteration on an upper bidiagonal matrix (Golub–Kahan / Demmel–Kahan style),
- * used for the singular values alone, for small problems, and for the leaves of the
- * divide-and-conquer solver.
+ * Implicit-shift QR iteration on an upper bidiagonal matrix (Golub–Kahan, with LAPACK dbdsqr's
+ * shift: the smaller singular value of the trailing 2×2), used for the singular values alone,
+ * for small problems, and for the leaves of the divide-and-conquer solver.
  *
  * Singular vectors are kept as rows (Uᵀ and Vᵀ): a Givens rotation of two vectors then
  * touches two contiguous rows, the cheapest access pattern a rotation can have.

@@ -19,8 +19,9 @@ export interface MatView {
   ld: number;
 }
 
-let packA = new Float64Array(MC * KC);
-let packB = new Float64Array(KC * NC);
+// Packing buffers, shared by all calls: gemm is synchronous and never re-entered.
+const packA = new Float64Array(MC * KC);
+const packB = new Float64Array(KC * NC);
 
 /**
  * C[m,n] ← beta·C + alpha·A[m,k]·op(B), op(B) = B[k,n] (transB false) or B[n,k]ᵀ (transB true).
@@ -40,8 +41,6 @@ export function gemm(
   if (m === 0 || n === 0) return;
   if (beta !== 1) scaleBlock(c, m, n, beta);
   if (k === 0 || alpha === 0) return;
-  if (packA.length < MC * KC) packA = new Float64Array(MC * KC);
-  if (packB.length < KC * NC) packB = new Float64Array(KC * NC);
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nb = Math.min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
