@@ -37,6 +37,19 @@ export interface KernelExports {
     n: number,
     acc: number,
   ): void;
+  /** gemm_packed accumulating in float64, rounded once: the K projection of K-cache layers. */
+  gemm_packed_wide(
+    x: Ptr,
+    ldx: number,
+    w: Ptr,
+    b: Ptr,
+    y: Ptr,
+    ldy: number,
+    m: number,
+    k: number,
+    n: number,
+    acc: number,
+  ): void;
   /** y[i, j] (+)= Σ_k x[i, k]·w[j, k] + b[j]; k % 4 == 0. */
   gemm_nt(
     x: Ptr,
@@ -131,6 +144,7 @@ const NAMES: ReadonlyArray<keyof KernelExports> = [
   'gemm_nn',
   'gemm_nt',
   'gemm_packed',
+  'gemm_packed_wide',
   'layernorm',
   'gelu',
   'embed',

@@ -384,7 +384,9 @@ export class WasmDecoderSession implements DecoderSession {
     this.norm(L.attnLn, m);
     this.linear(sc.y, L.wq, L.bq, sc.q, m, d, d);
     // New cache rows for the whole batch in one GEMM (weights read once), then copied per sequence.
-    if (form !== 'x-cache') this.linear(sc.y, L.wk, 0, sc.kn, m, d, d);
+    // K-cache: K accumulated in float64 (V = K·W_KV amplifies K's error by up to cond(W_K)).
+    if (form === 'k-cache') this.k.gemm_packed_wide(sc.y, d, L.wk, 0, sc.kn, d, m, d, d, 0);
+    if (form === 'baseline') this.linear(sc.y, L.wk, 0, sc.kn, m, d, d);
     if (form === 'baseline') this.linear(sc.y, L.wv, L.bv, sc.vn, m, d, d);
     for (const g of segs) {
       const t = g.base + g.count;

@@ -1,6 +1,7 @@
 // The decoder kernels' module: every export is one op over raw pointers into this module's
 // linear memory, which the TypeScript session lays out (kernels/wasm/heap.ts).
 export { gemm_nn, gemm_nt, gemm_packed } from './gemm';
+export { gemm_packed_wide } from './gemm_wide';
 export { layernorm } from './layernorm';
 export { gelu } from './gelu';
 export { embed } from './embedding';

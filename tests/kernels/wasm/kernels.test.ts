@@ -108,6 +108,32 @@ test('gemm_packed: panels of 32 columns equal the row-major product', async () =
   }
 });
 
+test('gemm_packed_wide: float64 accumulation, one rounding per output (K of K-cache layers)', async () => {
+  const k = await kernels();
+  const rng = new Rng(18);
+  for (let trial = 0; trial < 12; trial++) {
+    const m = rng.int(1, 5),
+      kk = rng.int(1, 600),
+      n = PANEL * rng.int(1, 3);
+    const heap = new GuardedHeap(k, 4 << 20);
+    // Large cancelling terms: an f32 accumulation would lose digits the wide one keeps.
+    const x = rng.normals(m * kk, 100),
+      w = rng.normals(kk * n);
+    const X = heap.alloc(x.length, x),
+      W = heap.alloc(w.length, packPanels(w, kk, n)),
+      Y = heap.alloc(m * n);
+    k.gemm_packed_wide(X.ptr, kk, W.ptr, 0, Y.ptr, n, m, kk, n, 0);
+    const want = gemmRef(x, kk, (t, j) => w[t * n + j]!, null, null, m, kk, n);
+    heap.f32(Y).forEach((g, i) => {
+      assert.ok(
+        Math.abs(g - want[i]!) <= 6e-8 * Math.abs(want[i]!) + 1e-9,
+        `m=${m} k=${kk} [${i}]: ${g} vs ${want[i]}`,
+      );
+    });
+    heap.checkGuards();
+  }
+});
+
 test('gemm_nt: random shapes (row and column remainders), strides, bias and accumulate', async () => {
   const k = await kernels();
   const rng = new Rng(13);
