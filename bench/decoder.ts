@@ -205,10 +205,8 @@ async function main(): Promise<void> {
       const slim = await measure(models.slim, cfg, batch, ctx);
       const baseline = await measure(models.baseline, cfg, batch, ctx);
       rows.push({ backend, batch, ctx, slim, baseline });
-      if (!values.json)
-        console.error(
-          `  batch ${batch} ctx ${ctx}: ${slim.msPerStep.toFixed(2)} / ${baseline.msPerStep.toFixed(2)} ms`,
-        );
+      const line = `  batch ${batch} ctx ${ctx}: ${slim.msPerStep.toFixed(2)} / ${baseline.msPerStep.toFixed(2)} ms\n`;
+      process.stderr.write(line); // progress, off stdout so --json stays parseable
     }
   }
   if (values.json) {
