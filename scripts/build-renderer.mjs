@@ -68,7 +68,13 @@ await Promise.all([
 ]);
 
 copyFileSync('renderer/icon.svg', join(OUT, 'assets', 'icon.svg'));
-writeFileSync(join(OUT, 'index.html'), readFileSync('renderer/index.html', 'utf8').replace('%CSP%', CSP));
+// One line on purpose: electronegativity reads its eng-disable comment from the flagged line
+// (the reasons are in the comment above the placeholder in renderer/index.html).
+const meta = `<meta http-equiv="Content-Security-Policy" content="${CSP}" /><!-- eng-disable CSP_GLOBAL_CHECK -->`;
+writeFileSync(
+  join(OUT, 'index.html'),
+  readFileSync('renderer/index.html', 'utf8').replace('<!-- %CSP_META% -->', meta),
+);
 
 const ortDist = 'node_modules/onnxruntime-web/dist';
 if (existsSync(ortDist)) {

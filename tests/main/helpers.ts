@@ -2,14 +2,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
 import type { ExportFormat, ModelImportKind } from '../../app/ipc/contract.ts';
 import { createHandlers, type Dialogs, type HandlerContext } from '../../main/handlers.ts';
 import { BUNDLED_MODELS } from '../../main/paths.ts';
 
+const made: string[] = [];
+// Removed when the test process exits (node:test's after() inside a before() hook would run
+// right after that hook, deleting folders still in use).
+process.on('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 export function tempDir(prefix = 'slim-main-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  made.push(dir);
   return dir;
 }
 
