@@ -23,6 +23,16 @@ export function createAppStore(deps: StoreDeps): AppStore {
   const { api } = deps;
   /** Jobs whose journal exists (begun), so that their end is recorded too. */
   const journaled = new Set<string>();
+  /** Journal writes of a job go one after another: segments before the end record, in order. */
+  const journalChains = new Map<string, Promise<unknown>>();
+  const journal = <T>(jobId: string, write: () => Promise<T>): Promise<T> => {
+    const run = (journalChains.get(jobId) ?? Promise.resolve()).then(write);
+    journalChains.set(
+      jobId,
+      run.catch(() => undefined),
+    );
+    return run;
+  };
   let noticeId = 0;
 
   return createStore<AppState>()((set, get) => {
@@ -51,8 +61,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
 
     const endJournal = (jobId: string, end: 'done' | 'failed' | 'cancelled'): void => {
       if (!journaled.delete(jobId)) return;
-      api
-        .finishJob(jobId, end)
+      journal(jobId, () => api.finishJob(jobId, end))
         .then(() => get().refreshSavedJobs())
         .catch((e: unknown) =>
           get().notify('warn', `Could not record the end of the job: ${errorData(e).message}`),
@@ -136,9 +145,9 @@ export function createAppStore(deps: StoreDeps): AppStore {
         return { segments: merged };
       });
       // Autosave: each batch goes to the job's journal at once.
-      api
-        .appendSegments(jobId, segments)
-        .catch((e: unknown) => get().notify('error', `Autosave failed: ${errorData(e).message}`));
+      journal(jobId, () => api.appendSegments(jobId, segments)).catch((e: unknown) =>
+        get().notify('error', `Autosave failed: ${errorData(e).message}`),
+      );
     };
 
     const onProgress = (ev: Extract<WorkerEvent, { type: 'progress' }>): void => {
