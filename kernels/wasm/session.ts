@@ -7,7 +7,9 @@
  * Caches (fp32): Slim keeps one [capacity, d] matrix per layer per sequence (K or the LN1 output
  * Y, by the layer's form) and E per audio group; the baseline keeps self K and V per layer per
  * sequence, and cross K, V per layer per group, computed once in setAudio and shared by every
- * sequence (beam) of the group.
+ * sequence (beam) of the group. The baseline's K and V are head-major ([h][rows][d_k]: each
+ * head's keys contiguous, see attention_standard.as); Slim's rows are whole (its attention reads
+ * all d columns of every row).
  */
 import type { ModelDimensions } from '../../models/checkpoint/types.ts';
 import type { PackedDecoder } from '../decoder/weights.ts';
@@ -393,12 +395,15 @@ export class WasmDecoderSession implements DecoderSession {
       const K = this.selfCache(g.owner, l);
       const q = sc.q + g.row * d * 4;
       const o = sc.o + g.row * d * 4;
-      this.copyRows(form === 'x-cache' ? sc.y : sc.kn, g.row, K, g.base, g.count);
       if (form === 'baseline') {
         const V = this.selfCache(g.owner, l, true);
-        this.copyRows(sc.vn, g.row, V, g.base, g.count);
-        this.k.attention_standard(q, g.count, K, V, t, o, sc.s, d, h, g.base);
-      } else if (form === 'k-cache') {
+        this.copyRowsToHeads(sc.kn, g.row, K, this.capacity, g.base, g.count);
+        this.copyRowsToHeads(sc.vn, g.row, V, this.capacity, g.base, g.count);
+        this.k.attention_standard(q, g.count, K, V, t, this.capacity * (d / h), o, sc.s, d, h, g.base);
+        continue;
+      }
+      this.copyRows(form === 'x-cache' ? sc.y : sc.kn, g.row, K, g.base, g.count);
+      if (form === 'k-cache') {
         this.k.attention_kcache(q, g.count, K, t, L.wv, o, sc.s, sc.u, d, h, g.base);
       } else {
         this.k.attention_folded(q, g.count, K, t, L.wk, L.wv, o, sc.a, sc.s, sc.u, d, h, g.base);
@@ -434,7 +439,7 @@ export class WasmDecoderSession implements DecoderSession {
       } else {
         const K = this.audioRows(g.owner, l),
           V = this.audioRows(g.owner, l, true);
-        this.k.attention_standard(q, g.count, K, V, A, o, sc.s, d, h, -1);
+        this.k.attention_standard(q, g.count, K, V, A, A * (d / h), o, sc.s, d, h, -1);
       }
     }
     this.linear(sc.o, L.cwo, L.cbo, sc.x, m, d, d, 1);
@@ -506,26 +511,68 @@ export class WasmDecoderSession implements DecoderSession {
     this.mem.copyWithin((dst >> 2) + at * d, s, s + count * d);
   }
 
-  /** Copies the first `rows` rows of every layer's cache(s) from block a to block b. */
-  private copyBlock(a: number, b: number, rows: number): void {
-    const { nTextLayer: L, nTextState: d } = this.dims;
-    const mats = this.slim ? L : 2 * L;
-    const stride = this.capacity * d;
-    const pa = this.blocks[a]!.ptr >> 2,
-      pb = this.blocks[b]!.ptr >> 2;
-    for (let i = 0; i < mats; i++)
-      this.mem.copyWithin(pb + i * stride, pa + i * stride, pa + i * stride + rows * d);
+  /** Baseline: scatters rows of d floats into a head-major [h][cap][d_k] cache from row `at`. */
+  private copyRowsToHeads(
+    src: number,
+    row: number,
+    dst: number,
+    cap: number,
+    at: number,
+    count: number,
+  ): void {
+    const { nTextState: d, nTextHead: h } = this.dims;
+    const dk = d / h;
+    for (let r = 0; r < count; r++) {
+      const s = (src >> 2) + (row + r) * d;
+      for (let hh = 0; hh < h; hh++) {
+        this.mem.copyWithin((dst >> 2) + (hh * cap + at + r) * dk, s + hh * dk, s + (hh + 1) * dk);
+      }
+    }
   }
 
-  /** Baseline: cross K = E·W_K, V = E·W_V + b_V of every layer, in chunks through scratch x. */
+  /**
+   * Copies the first `rows` rows of every layer's cache(s) from block a to block b: Slim's
+   * [cap, d] matrices, or each head's [cap, d_k] part of the baseline's K and V.
+   */
+  private copyBlock(a: number, b: number, rows: number): void {
+    const { nTextLayer: L, nTextState: d, nTextHead: h } = this.dims;
+    const [parts, width] = this.slim ? [L, d] : [2 * L * h, d / h];
+    const stride = this.capacity * width;
+    const pa = this.blocks[a]!.ptr >> 2;
+    const pb = this.blocks[b]!.ptr >> 2;
+    for (let i = 0; i < parts; i++) {
+      this.mem.copyWithin(pb + i * stride, pa + i * stride, pa + i * stride + rows * width);
+    }
+  }
+
+  /**
+   * Baseline: cross K = E·W_K, V = E·W_V + b_V of every layer, in chunks of E through scratch x,
+   * head by head (a head's columns are whole panels) straight into the head-major layout.
+   */
   private crossKV(e: Float32Array, g: number): void {
-    const { nTextState: d, nAudioCtx: A } = this.dims;
+    const { nTextState: d, nTextHead: h, nAudioCtx: A } = this.dims;
+    const dk = d / h;
     for (let r = 0; r < A; r += this.rows) {
       const n = Math.min(this.rows, A - r);
       this.mem.set(e.subarray(r * d, (r + n) * d), this.sc.x >> 2);
       this.w.layers.forEach((L, l) => {
-        this.linear(this.sc.x, L.cwk, 0, this.audioRows(g, l) + r * d * 4, n, d, d);
-        this.linear(this.sc.x, L.cwv, L.cbv, this.audioRows(g, l, true) + r * d * 4, n, d, d);
+        for (let hh = 0; hh < h; hh++) {
+          const w = hh * dk * d * 4; // the head's panels
+          const out = (hh * A + r) * dk * 4;
+          this.k.gemm_packed(this.sc.x, d, L.cwk + w, 0, this.audioRows(g, l) + out, dk, n, d, dk, 0);
+          this.k.gemm_packed(
+            this.sc.x,
+            d,
+            L.cwv + w,
+            L.cbv + hh * dk * 4,
+            this.audioRows(g, l, true) + out,
+            dk,
+            n,
+            d,
+            dk,
+            0,
+          );
+        }
       });
     }
   }

@@ -75,20 +75,32 @@ test('attention_folded equals foldedAttention (X-cache self-attention and Option
   }
 });
 
-test('attention_standard equals qkvAttention (baseline self and cross)', async () => {
+/** Row-major [t, d] → head-major [h][cap][d_k] (rows past t left zero). */
+function toHeads(a: Float32Array, t: number, d: number, h: number, cap: number): Float32Array {
+  const dk = d / h;
+  const out = new Float32Array(h * cap * dk);
+  for (let j = 0; j < t; j++) {
+    for (let hh = 0; hh < h; hh++)
+      out.set(a.subarray(j * d + hh * dk, j * d + (hh + 1) * dk), (hh * cap + j) * dk);
+  }
+  return out;
+}
+
+test('attention_standard equals qkvAttention (baseline self and cross, head-major K and V)', async () => {
   const k = await kernels();
   const rng = new Rng(23);
   for (const { d, h, m, t, base } of SHAPES) {
     const heap = new GuardedHeap(k, 4 << 20);
-    const q = rng.normals(m * d),
-      K = rng.normals(t * d),
-      V = rng.normals(t * d);
-    const Q = heap.alloc(q.length, q),
-      KB = heap.alloc(K.length, K),
-      VB = heap.alloc(V.length, V);
-    const O = heap.alloc(m * d),
-      S = heap.alloc(m * h * t);
-    k.attention_standard(Q.ptr, m, KB.ptr, VB.ptr, t, O.ptr, S.ptr, d, h, base);
+    const cap = t + 3; // a head stride longer than the rows in use, as in a cache
+    const q = rng.normals(m * d);
+    const K = rng.normals(t * d);
+    const V = rng.normals(t * d);
+    const Q = heap.alloc(q.length, q);
+    const KB = heap.alloc(h * cap * (d / h), toHeads(K, t, d, h, cap));
+    const VB = heap.alloc(h * cap * (d / h), toHeads(V, t, d, h, cap));
+    const O = heap.alloc(m * d);
+    const S = heap.alloc(m * h * t);
+    k.attention_standard(Q.ptr, m, KB.ptr, VB.ptr, t, cap * (d / h), O.ptr, S.ptr, d, h, base);
     const want = qkvAttention(f64(q), f64(K), f64(V), m, t, d, h, causal(base)).out;
     assert.ok(
       maxRelError(heap.f32(O), want) < TOL,
