@@ -115,12 +115,14 @@ export interface KernelExports {
     h: number,
     causalBase: number,
   ): void;
+  /** K, V head-major [h][rows][d_k], head i at i·headStride floats. */
   attention_standard(
     q: Ptr,
     m: number,
     k: Ptr,
     v: Ptr,
     t: number,
+    headStride: number,
     out: Ptr,
     s: Ptr,
     d: number,

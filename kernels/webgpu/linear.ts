@@ -15,7 +15,7 @@
  *  - W 'nk': w[(n % wHeadCols)·wRowStride + (n / wHeadCols)·wHeadStride + k]; 'kn': w[k·N + n].
  */
 import { computePipeline } from './pipelines.ts';
-import { bindBuffers, bound, type BufferRef, ceilDiv, type Bound } from './kernel.ts';
+import { bindBuffers, bound, type BufferRef, ceilDiv, type Bound, type RunShape } from './kernel.ts';
 import { RUN_WGSL, weightAccess, assertPow2, type WeightPrecision } from './wgsl.ts';
 import { GELU_WGSL } from './gelu.ts';
 import { words, type BufferLedger } from './buffers.ts';
@@ -49,30 +49,46 @@ export interface LinearShape {
 }
 
 export const LINEAR_DEFAULTS = { tileRows: 8, colsPerThread: 2, workgroup: 64 } as const;
+/** Depth of the X tile staged per barrier (at least the workgroup size). */
+export const LINEAR_TILE_K = 128;
+
+/** Weight loads of one k for the thread's columns, into w0 … w{CPT−1} (unrolled). */
+function weightLoads(c: LinearConfig): string {
+  const lines: string[] = [];
+  for (let j = 0; j < c.colsPerThread; j++) {
+    lines.push(`var w${j} = 0.0;`);
+  }
+  for (let j = 0; j < c.colsPerThread; j++) {
+    const n = `n0 + ${j}u`;
+    if (c.layout === 'nk') lines.push(`if (${n} < N) { w${j} = wAt(wb${j} + k); }`);
+    else if (c.weights === 'f32') lines.push(`if (${n} < N) { w${j} = wAt(k * N + ${n}); }`);
+    else if (j % 2 === 0) {
+      lines.push(
+        `if (${n} < N) { let pr${j} = wPair(k * N + ${n}); w${j} = pr${j}.x; w${j + 1} = pr${j}.y; }`,
+      );
+    }
+  }
+  return lines.join('\n      ');
+}
+
+/** The accumulators a{m}_{c} in registers: straight-line code, no dynamically indexed arrays. */
+function unrolled(BM: number, CPT: number, f: (m: number, j: number) => string): string {
+  const out: string[] = [];
+  for (let m = 0; m < BM; m++) for (let j = 0; j < CPT; j++) out.push(f(m, j));
+  return out.join('\n      ');
+}
 
 export function linearWgsl(c: LinearConfig): string {
   const BM = c.tileRows;
   const CPT = c.colsPerThread;
   const WG = c.workgroup;
-  const BK = WG;
-  const f16 = c.weights === 'f16';
-  const wLoads =
-    c.layout === 'kn'
-      ? f16
-        ? `for (var c = 0u; c < CPT; c += 2u) {
-        let n = n0 + c;
-        var pr = vec2<f32>(0.0);
-        if (n < N) { pr = wPair(k * N + n); }
-        wv[c] = pr.x; wv[c + 1u] = pr.y;
-      }`
-        : `for (var c = 0u; c < CPT; c++) {
-        let n = n0 + c;
-        if (n < N) { wv[c] = wAt(k * N + n); } else { wv[c] = 0.0; }
-      }`
-      : `for (var c = 0u; c < CPT; c++) {
-        let n = n0 + c;
-        if (n < N) { wv[c] = wAt(wBase[c] + k); } else { wv[c] = 0.0; }
-      }`;
+  const BK = Math.max(WG, LINEAR_TILE_K);
+  const xLoads = Array.from({ length: BM }, (_, m) => `let x${m} = xs[${m * BK}u + kk];`).join('\n      ');
+  const wBases = Array.from(
+    { length: CPT },
+    (_, j) =>
+      `let wb${j} = ((n0 + ${j}u) % p.wHeadCols) * p.wRowStride + ((n0 + ${j}u) / p.wHeadCols) * p.wHeadStride;`,
+  ).join('\n  ');
   return /* wgsl */ `${RUN_WGSL}
 struct Params {
   K: u32, N: u32, xOffset: u32, xRowStride: u32,
@@ -92,6 +108,15 @@ ${c.bias ? '@group(0) @binding(5) var<storage, read> bias: array<f32>;' : ''}
 ${c.gelu ? GELU_WGSL : ''}
 var<workgroup> xs: array<f32, ${BM * BK}>;
 
+fn store(r: u32, n: u32, acc: f32, rows: u32, N: u32) {
+  if (r >= rows || n >= N) { return; }
+  var v = acc;
+  ${c.bias ? 'v += bias[n];' : ''}
+  ${c.gelu ? 'v = gelu(v);' : ''}
+  let yi = p.yOffset + r * p.yRowStride + n;
+  ${c.residual ? 'y[yi] += v;' : 'y[yi] = v;'}
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let rows = run.${c.rowsFrom};
@@ -102,13 +127,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let n0 = nBlock + lid * CPT;
   var xBase = p.xOffset;
   if (p.xHeadCols > 0u) { xBase += (nBlock / p.xHeadCols) * p.xHeadStride; }
-  var wBase: array<u32, CPT>;
-  for (var c = 0u; c < CPT; c++) {
-    let n = n0 + c;
-    wBase[c] = (n % p.wHeadCols) * p.wRowStride + (n / p.wHeadCols) * p.wHeadStride;
-  }
-  var acc: array<f32, ${BM * CPT}>;
-  var wv: array<f32, CPT>;
+  ${c.layout === 'nk' ? wBases : ''}
+  ${unrolled(BM, CPT, (m, j) => `var a${m}_${j} = 0.0;`)}
   for (var k0 = 0u; k0 < K; k0 += BK) {
     for (var i = lid; i < BM * BK; i += WG) {
       let r = r0 + i / BK;
@@ -121,27 +141,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let kEnd = min(BK, K - k0);
     for (var kk = 0u; kk < kEnd; kk++) {
       let k = k0 + kk;
-      ${wLoads}
-      for (var m = 0u; m < BM; m++) {
-        let xv = xs[m * BK + kk];
-        for (var c = 0u; c < CPT; c++) { acc[m * CPT + c] = fma(xv, wv[c], acc[m * CPT + c]); }
-      }
+      ${weightLoads(c)}
+      ${xLoads}
+      ${unrolled(BM, CPT, (m, j) => `a${m}_${j} = fma(x${m}, w${j}, a${m}_${j});`)}
     }
     workgroupBarrier();
   }
-  for (var m = 0u; m < BM; m++) {
-    let r = r0 + m;
-    if (r >= rows) { break; }
-    for (var c = 0u; c < CPT; c++) {
-      let n = n0 + c;
-      if (n >= N) { break; }
-      var v = acc[m * CPT + c];
-      ${c.bias ? 'v += bias[n];' : ''}
-      ${c.gelu ? 'v = gelu(v);' : ''}
-      let yi = p.yOffset + r * p.yRowStride + n;
-      ${c.residual ? 'y[yi] += v;' : 'y[yi] = v;'}
-    }
-  }
+  ${unrolled(BM, CPT, (m, j) => `store(r0 + ${m}u, n0 + ${j}u, a${m}_${j}, rows, N);`)}
 }`;
 }
 
@@ -198,11 +204,20 @@ export function linear(
     ]),
   );
   const buffers = [b.run, params, b.x, b.w, b.y, ...(b.bias ? [b.bias] : [])];
-  const group = bindBuffers(device, pipeline, label, buffers);
   const cols = cfg.workgroup * cfg.colsPerThread;
-  return bound(label, pipeline, group, (run) => [
+  const rowsOf = (run: RunShape) => (cfg.rowsFrom === 'rows' ? run.rows : run.outCount);
+  const tiled = bound(label, pipeline, bindBuffers(device, pipeline, label, buffers), (run) => [
     ceilDiv(N, cols),
-    ceilDiv(cfg.rowsFrom === 'rows' ? run.rows : run.outCount, cfg.tileRows),
+    ceilDiv(rowsOf(run), cfg.tileRows),
     1,
   ]);
+  if (cfg.tileRows === 1) return tiled;
+  // One row (a step at batch 1, the logits of a prefill): a one-row tile wastes no arithmetic.
+  const single = computePipeline(device, 'linear', linearWgsl({ ...cfg, tileRows: 1 }));
+  const one = bound(label, single, bindBuffers(device, single, label, buffers), () => [
+    ceilDiv(N, cols),
+    1,
+    1,
+  ]);
+  return { label, dispatch: (pass, run) => (rowsOf(run) === 1 ? one : tiled).dispatch(pass, run) };
 }

@@ -416,6 +416,19 @@ export class WebGPUDecoderSession implements DecoderSession {
     }
   }
 
+  /**
+   * Benchmarks only: declares sequence `seq` (on `group`) to hold `length` tokens without
+   * computing them, so a step can be timed at any context. The cache rows hold whatever they held.
+   */
+  benchSetLength(seq: number, group: number, length: number): void {
+    this.checkSeq(seq, group);
+    if (!Number.isInteger(length) || length < 1 || length >= this.dims.nTextCtx) {
+      throw new SlimError('INVALID_ARGUMENT', `length must be 1 … ${this.dims.nTextCtx - 1}`);
+    }
+    this.lengths[seq] = length;
+    this.groups[seq] = group;
+  }
+
   length(seq: number): number {
     this.checkSeq(seq);
     return this.lengths[seq]!;

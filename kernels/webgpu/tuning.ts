@@ -29,11 +29,11 @@ export function defaultTuning(d: number, dk: number, f16: boolean): Tuning {
   const head = pow2Divisor(dk, 64);
   const fold = pow2Divisor(d, 64);
   return {
-    linear: { tileRows: 8, colsPerThread: 2, workgroup: 64 },
-    logits: { tileRows: 4, colsPerThread: 2, workgroup: 64 },
+    linear: { tileRows: 8, colsPerThread: 4, workgroup: 64 },
+    logits: { tileRows: 4, colsPerThread: 4, workgroup: 64 },
     fold: { tileRows: 8, colsPerThread: 1, workgroup: fold },
     headProj: { tileRows: 8, colsPerThread: cols, workgroup: Math.max(1, head / cols) },
-    audio: { tileRows: 16, colsPerThread: 2, workgroup: 64 },
+    audio: { tileRows: 16, colsPerThread: 4, workgroup: 64 },
     attendWorkgroup: 64,
   };
 }

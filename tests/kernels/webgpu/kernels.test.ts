@@ -68,6 +68,22 @@ const linCases: LinCase[] = [
     },
   },
   {
+    name: 'kn f32 one row (the single-row pipeline)',
+    R: 1,
+    K: 300,
+    N: 70,
+    cfg: {
+      layout: 'kn',
+      weights: 'f32',
+      bias: true,
+      residual: true,
+      gelu: false,
+      tileRows: 4,
+      colsPerThread: 4,
+      workgroup: 8,
+    },
+  },
+  {
     name: 'kn f32 residual, K > tile',
     R: 11,
     K: 130,

@@ -1,0 +1,109 @@
+/**
+ * Step timing of the WebGPU decoder for benchmarks (bench/decoder.ts --backend webgpu, and the
+ * standalone bench/decoder-webgpu.ts): one session per (variant, batch, audio grouping), then for
+ * each context length the median wall time of a greedy step (all sequences at that length,
+ * on-GPU argmax, ids read back), after warm-up steps.
+ */
+import type { DecoderVariant } from '../decoder/types.ts';
+import type { PackedDecoder } from '../decoder/weights.ts';
+import type { GpuContext } from './device.ts';
+import { WebGPUDecoderSession, type WebGPUDecoderOptions } from './session.ts';
+
+export type AudioGrouping = 'shared' | 'separate';
+
+export interface StepTiming {
+  msPerStep: number;
+  /** All cache bytes allocated (self caches for nTextCtx, audio side), from the GPU buffers. */
+  cacheBytes: number;
+  /** The part of them in use at this context: self rows up to ctx, plus the audio side. */
+  cacheBytesAtCtx: number;
+  steps: number;
+}
+
+export interface BenchCell {
+  backend: 'webgpu';
+  variant: DecoderVariant;
+  batch: number;
+  ctx: number;
+  groups: AudioGrouping;
+  timing: StepTiming;
+}
+
+export interface BenchOptions {
+  batch: number;
+  ctxs: readonly number[];
+  groups: AudioGrouping;
+  warmup?: number;
+  iters?: number;
+  session?: Partial<WebGPUDecoderOptions>;
+  /** Called with each cell as it completes. */
+  onCell?: (cell: BenchCell) => void;
+}
+
+function median(a: number[]): number {
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Deterministic pseudo-E for benchmarks (values do not change the work). */
+function fakeAudio(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2147483648 - 1;
+  }
+  return a;
+}
+
+export async function benchWebGPU(
+  gpu: GpuContext,
+  packed: PackedDecoder,
+  o: BenchOptions,
+): Promise<BenchCell[]> {
+  const { nAudioCtx, nTextState: d, nVocab } = packed.dims;
+  const nGroups = o.groups === 'shared' ? 1 : o.batch;
+  const session = new WebGPUDecoderSession(gpu, packed, {
+    maxBatch: o.batch,
+    maxGroups: nGroups,
+    ...o.session,
+  });
+  const cells: BenchCell[] = [];
+  try {
+    await session.setAudio(Array.from({ length: nGroups }, (_, g) => fakeAudio(nAudioCtx * d, g + 1)));
+    await session.prefill(0, 0, [1]);
+    const tokens = Int32Array.from({ length: o.batch }, (_, i) => (i * 7919) % nVocab);
+    const mem = session.memory();
+    for (const ctx of o.ctxs) {
+      const times: number[] = [];
+      const warmup = o.warmup ?? 3;
+      const iters = o.iters ?? 20;
+      for (let i = 0; i < warmup + iters; i++) {
+        for (let s = 0; s < o.batch; s++) session.benchSetLength(s, o.groups === 'shared' ? 0 : s, ctx - 1);
+        const t0 = performance.now();
+        await session.step(tokens, { topK: 1 });
+        if (i >= warmup) times.push(performance.now() - t0);
+      }
+      const perSeqAtCtx = (mem.cacheBytesPerSequence * ctx) / packed.dims.nTextCtx;
+      const cell: BenchCell = {
+        backend: 'webgpu',
+        variant: packed.variant,
+        batch: o.batch,
+        ctx,
+        groups: o.groups,
+        timing: {
+          msPerStep: median(times),
+          cacheBytes: mem.cacheBytesTotal,
+          cacheBytesAtCtx: perSeqAtCtx * o.batch + mem.audioBytes,
+          steps: iters,
+        },
+      };
+      o.onCell?.(cell);
+      cells.push(cell);
+    }
+  } finally {
+    session.dispose();
+  }
+  return cells;
+}
