@@ -61,8 +61,8 @@ await Promise.all([
     outdir: join(OUT, 'assets'),
     format: 'esm',
     splitting: true, // onnxruntime-web is loaded on demand, in its own chunk
-    // The engine's Node-only branches (import('node:os') where navigator is missing) never run here.
-    external: ['node:*'],
+    // The engine's Node-only branches (import('node:os'), Dawn's 'webgpu' package) never run here.
+    external: ['node:*', 'webgpu'], // 'webgpu' is Dawn for Node (app/encoder/node-webgpu.ts), never loaded in a browser
     chunkNames: 'chunks/[name]-[hash]',
   }),
 ]);
