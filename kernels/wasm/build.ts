@@ -46,6 +46,10 @@ export async function buildWasm(opts: { textFile?: boolean } = {}): Promise<stri
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  if (process.argv.includes('--if-stale') && !wasmIsStale()) {
+    console.log(`${WASM_PATH} is up to date`);
+    process.exit(0);
+  }
   const t0 = performance.now();
   const path = await buildWasm({ textFile: process.argv.includes('--wat') });
   console.log(`built ${path} (${statSync(path).size} bytes) in ${Math.round(performance.now() - t0)} ms`);
