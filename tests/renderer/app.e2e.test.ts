@@ -136,6 +136,26 @@ test('a queued file can be cancelled before it starts', { skip, timeout: 60_000 
   assert.equal(await row('horizon.wav').count(), 0);
 });
 
+test('a file dropped on the window is uploaded and queued', { skip, timeout: 60_000 }, async () => {
+  const name = 'harvard-spk1_snt1.wav';
+  const bytes = [...readFileSync(sharedPath('audio', name))];
+  const drop = await page.evaluateHandle(
+    ([b, n]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(b)], n, { type: 'audio/wav' }));
+      return dt;
+    },
+    [bytes, name] as const,
+  );
+  await page.dispatchEvent('.app', 'dragover', { dataTransfer: drop });
+  await page.locator('.drop-overlay').waitFor();
+  await shot('02b-drop-overlay');
+  await page.dispatchEvent('.app', 'drop', { dataTransfer: drop });
+  await page.locator('.drop-overlay').waitFor({ state: 'detached' });
+  await row(name).locator('.chip.failed').waitFor({ timeout: 60_000 });
+  assert.match(await row(name).getByRole('alert').innerText(), /BACKEND/);
+});
+
 test('settings change, persist in user data and survive a reload', { skip }, async () => {
   await nav('Settings');
   await page.getByLabel('Language').selectOption('de');
