@@ -20,7 +20,7 @@ import type {
 } from '../decoder/types.ts';
 import type { PackedDecoder } from '../decoder/weights.ts';
 import { BufferLedger, readBuffer, type Allocation } from './buffers.ts';
-import { assertAlive, type GpuContext } from './device.ts';
+import { assertAlive, createGpuContext, type GpuContext, type GpuDeviceOptions } from './device.ts';
 import { uploadWeights, type GpuWeights } from './gpu-weights.ts';
 import type { Bound, RunShape } from './kernel.ts';
 import { buildOps, type DecoderOps, type LayerForm, type LayerStore, type Workspace } from './layers.ts';
@@ -485,4 +485,16 @@ export function reorderPlan(src: readonly number[], len: readonly number[]): Slo
     }
   }
   return plan;
+}
+
+/**
+ * A WebGPU decoder session on `gpu` (shared with the encoder), or on a device of its own
+ * (navigator.gpu in a browser or worker, Dawn in Node).
+ */
+export async function createWebGPUDecoder(
+  packed: PackedDecoder,
+  opts: WebGPUDecoderOptions & { gpu?: GpuContext; device?: GpuDeviceOptions },
+): Promise<WebGPUDecoderSession> {
+  const gpu = opts.gpu ?? (await createGpuContext(opts.device));
+  return new WebGPUDecoderSession(gpu, packed, opts);
 }
