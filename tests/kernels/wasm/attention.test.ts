@@ -19,6 +19,7 @@ const SHAPES = [
   { d: 96, h: 3, m: 3, t: 40, base: -1 },
   { d: 128, h: 4, m: 8, t: 150, base: -1 },
   { d: 64, h: 2, m: 6, t: 6, base: 0 },
+  { d: 128, h: 2, m: 3, t: 1500, base: -1 }, // cross over E: the blocked online softmax, last block partial
 ];
 
 const f64 = (a: Float32Array) => Float64Array.from(a);
