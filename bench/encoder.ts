@@ -101,16 +101,32 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** One warm-up run, then the median of `runs` timed runs. */
-async function time(enc: AudioEncoder, mel: Float32Array, runs: number): Promise<number> {
+interface Timing {
+  wallMs: number;
+  /** Process CPU time (all WASM threads) per window: less sensitive to other load on the machine. */
+  cpuMs: number;
+}
+
+/** One warm-up run, then the medians of `runs` timed runs. */
+async function time(enc: AudioEncoder, mel: Float32Array, runs: number): Promise<Timing> {
   await enc.encode(mel);
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await enc.encode(mel);
-    times.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return median(times);
+  return { wallMs: median(wall), cpuMs: median(cpu) };
+}
+
+/** A row of the JSON output, with the CPU time the table also shows. */
+interface Measured {
+  row: BenchRow;
+  cpuMs: number;
 }
 
 async function measure(
@@ -118,13 +134,14 @@ async function measure(
   row: Omit<BenchRow, 'msPerWindow'>,
   mel: Float32Array,
   args: Args,
-): Promise<BenchRow> {
+): Promise<Measured> {
   const enc = await open();
   try {
     log(
       `${row.impl} ${row.backend} ${row.precision}: session ready in ${enc.info.createMs.toFixed(0)} ms, ${enc.info.threads} threads`,
     );
-    return { ...row, msPerWindow: Math.round(await time(enc, mel, args.runs)) };
+    const t = await time(enc, mel, args.runs);
+    return { row: { ...row, msPerWindow: Math.round(t.wallMs) }, cpuMs: Math.round(t.cpuMs) };
   } finally {
     await enc.dispose();
   }
@@ -135,8 +152,8 @@ async function benchBackend(
   backend: EncoderBackend,
   mel: Float32Array,
   args: Args,
-): Promise<BenchRow[]> {
-  const rows: BenchRow[] = [];
+): Promise<Measured[]> {
+  const rows: Measured[] = [];
   const opts = { backend, threads: args.threads };
   for (const precision of ['fp32', 'fp16'] as const) {
     const open = (): Promise<AudioEncoder> => AudioEncoder.create(ckpt, { ...opts, precision });
@@ -151,12 +168,18 @@ async function benchBackend(
   return rows;
 }
 
-function table(rows: BenchRow[]): string {
-  const head = ['impl', 'backend', 'precision', 'ms/window'];
-  const cells = rows.map((r) => [r.impl, r.backend, r.precision, String(r.msPerWindow)]);
+function table(rows: Measured[]): string {
+  const head = ['impl', 'backend', 'precision', 'ms/window', 'cpu ms/window'];
+  const cells = rows.map(({ row: r, cpuMs }) => [
+    r.impl,
+    r.backend,
+    r.precision,
+    String(r.msPerWindow),
+    String(cpuMs),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]): string =>
-    c.map((x, i) => (i === 3 ? x.padStart(widths[i]!) : x.padEnd(widths[i]!))).join('  ');
+    c.map((x, i) => (i >= 3 ? x.padStart(widths[i]!) : x.padEnd(widths[i]!))).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
@@ -169,7 +192,7 @@ async function main(argv: string[]): Promise<void> {
   );
   // Timing does not depend on the values: a fixed pseudo-random window in log-mel range.
   const mel = new Rng(1).normals(d.nMels * 2 * d.nAudioCtx, 0.5, -0.3);
-  const rows: BenchRow[] = [];
+  const rows: Measured[] = [];
   for (const backend of await availableBackends())
     rows.push(...(await benchBackend(ckpt, backend, mel, args)));
   log(
@@ -177,7 +200,7 @@ async function main(argv: string[]): Promise<void> {
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
-  process.stdout.write(args.json ? `${JSON.stringify(rows)}\n` : `${table(rows)}\n`);
+  process.stdout.write(args.json ? `${JSON.stringify(rows.map((m) => m.row))}\n` : `${table(rows)}\n`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

@@ -23,19 +23,32 @@ const loaded = new Map<EncoderBackend, Promise<Loaded>>();
 export function loadOrt(backend: EncoderBackend): Promise<Loaded> {
   let p = loaded.get(backend);
   if (!p) {
-    p = (backend === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web')).then((m) => ({
-      ort: m as Ort,
-    }));
+    p = backend === 'webgpu' ? loadWebGpuBuild() : import('onnxruntime-web').then((m) => ({ ort: m as Ort }));
     loaded.set(backend, p);
   }
   return p;
+}
+
+async function loadWebGpuBuild(): Promise<Loaded> {
+  if (!isNode()) return { ort: (await import('onnxruntime-web/webgpu')) as Ort };
+  const shim = await import('./node-webgpu.ts');
+  await shim.prepareNodeWebGpuGlobals();
+  const ort = (await import('onnxruntime-web/webgpu')) as Ort;
+  shim.provideWasmBinary(ort);
+  // The browser bundle cannot start WASM worker threads in Node: one thread (the GPU does the work).
+  ort.env.wasm.numThreads = 1;
+  return { ort, threads: 1 };
+}
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && !!process.versions?.node;
 }
 
 /** Hardware threads: navigator.hardwareConcurrency (browsers, Node ≥ 21), else node:os. */
 export async function hardwareThreads(): Promise<number> {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
-  if (typeof process !== 'undefined' && process.versions?.node) {
+  if (isNode()) {
     const os = await import('node:os');
     return os.availableParallelism();
   }
@@ -48,7 +61,7 @@ export async function hardwareThreads(): Promise<number> {
  */
 export function threadsAvailable(): boolean {
   const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
-  if (typeof process !== 'undefined' && process.versions?.node) return true;
+  if (isNode()) return true;
   return g.crossOriginIsolated === true && typeof g.SharedArrayBuffer === 'function';
 }
 

@@ -11,6 +11,7 @@ import {
   ENCODER_OUTPUT,
   type EncoderPrecision,
 } from '../../models/encoder/graph.ts';
+import type { AttentionForm } from '../../models/encoder/layers.ts';
 import { SlimError } from '../../models/errors.ts';
 import type { EncoderBackend } from './backend.ts';
 import { configureThreads, loadOrt, type Ort } from './runtime.ts';
@@ -23,10 +24,13 @@ export interface AudioEncoderOptions {
   /** Weight precision of the graph. */
   precision: EncoderPrecision;
   /**
-   * Arithmetic precision of fp16 graphs. Default per backend: fp16 on WebGPU; fp32 on WASM,
-   * whose CPU kernels have no fast fp16 path (fp16 weights are widened once at load).
+   * Arithmetic precision of fp16 graphs. Default per backend: fp16 on a WebGPU device with
+   * 'shader-f16'; fp32 on WASM, whose CPU kernels have no fast fp16 path (fp16 weights are
+   * widened once at load) and on WebGPU devices without the feature.
    */
   compute?: EncoderPrecision;
+  /** How the graph writes attention (see EncoderGraphOptions; default per backend). */
+  attention?: AttentionForm;
   /** WASM threads (default: every core). Only the first session of a process sets them. */
   threads?: number;
   /** WebGPU: the GPUDevice to share with the decoder kernels (`ort.env.webgpu.device`). */
@@ -114,8 +118,9 @@ export class AudioEncoder {
   /** Builds our encoder graph from `ckpt` and opens it on the chosen backend. */
   static async create(ckpt: WhisperCheckpoint, opts: AudioEncoderOptions): Promise<AudioEncoder> {
     const t0 = performance.now();
-    const compute = opts.precision === 'fp32' ? 'fp32' : (opts.compute ?? defaultCompute(opts.backend));
-    const model = buildEncoderGraph(ckpt, { precision: opts.precision, compute });
+    const compute = computeFor(opts);
+    const attention = opts.attention ?? defaultAttention(opts.backend);
+    const model = buildEncoderGraph(ckpt, { precision: opts.precision, compute, attention });
     return AudioEncoder.fromModel(model, OUR_ENCODER_IO(ckpt.dims), opts, {
       precision: opts.precision,
       compute,
@@ -221,8 +226,30 @@ export class AudioEncoder {
   }
 }
 
-function defaultCompute(backend: EncoderBackend): EncoderPrecision {
-  return backend === 'webgpu' ? 'fp16' : 'fp32';
+function defaultAttention(_backend: EncoderBackend): AttentionForm {
+  return 'ops';
+}
+
+/**
+ * Arithmetic precision: fp32 for fp32 graphs; for fp16 graphs fp16 on a WebGPU device with
+ * 'shader-f16', else fp32 (WASM has no fast fp16 kernels; without the feature onnxruntime's
+ * WebGPU EP cannot run fp16 at all). A device of unknown features gets fp32.
+ */
+function computeFor(opts: AudioEncoderOptions): EncoderPrecision {
+  if (opts.precision === 'fp32') return 'fp32';
+  const f16 = opts.backend === 'webgpu' && hasShaderF16(opts.device);
+  if (opts.compute === 'fp16' && opts.backend === 'webgpu' && !f16) {
+    throw new SlimError(
+      'BACKEND',
+      "fp16 compute on WebGPU needs a device with 'shader-f16'; use compute 'fp32'",
+    );
+  }
+  return opts.compute ?? (f16 ? 'fp16' : 'fp32');
+}
+
+function hasShaderF16(device: GpuDevice | undefined): boolean {
+  const features = (device as { features?: { has(f: string): boolean } } | undefined)?.features;
+  return features?.has('shader-f16') === true;
 }
 
 async function openSession(

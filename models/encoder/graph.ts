@@ -9,6 +9,7 @@ import { validateDims } from '../checkpoint/validate.ts';
 import { SlimError } from '../errors.ts';
 import { GraphBuilder, serializeModel } from '../onnx/builder.ts';
 import {
+  attentionFused,
   attentionHeads,
   gelu,
   layerNorm,
@@ -16,6 +17,7 @@ import {
   onnxCode,
   shapeConst,
   weight,
+  type AttentionForm,
   type GeluForm,
   type LayerContext,
 } from './layers.ts';
@@ -35,6 +37,8 @@ export interface EncoderGraphOptions {
   compute?: EncoderPrecision;
   /** How GELU is written (default 'op': ONNX Gelu-20, which onnxruntime-web 1.30 runs natively). */
   gelu?: GeluForm;
+  /** How attention is written (default 'ops'). */
+  attention?: AttentionForm;
 }
 
 export const ENCODER_INPUT = 'mel';
@@ -56,6 +60,7 @@ export function buildEncoderGraph(ckpt: WhisperCheckpoint, opts: EncoderGraphOpt
     weightDtype: DTYPE[opts.precision],
     computeDtype: DTYPE[compute],
     gelu: opts.gelu ?? 'op',
+    attention: opts.attention ?? 'ops',
   };
   const n = dims.nAudioCtx;
   const s = dims.nAudioState;
@@ -68,6 +73,7 @@ export function buildEncoderGraph(ckpt: WhisperCheckpoint, opts: EncoderGraphOpt
   return serializeModel(ctx.g, {
     opset: ENCODER_OPSET,
     irVersion: IR_VERSION,
+    ...(ctx.attention === 'mha' ? { extraOpsets: { 'com.microsoft': 1 } } : {}),
     metadata: metadataOf(dims, opts.precision, compute),
   });
 }
@@ -139,7 +145,8 @@ function block(ctx: LayerContext, ckpt: WhisperCheckpoint, i: number, x: string)
     weight(ctx, `blocks.${i}.attn.qkv.weight`, qkvW.weight, [s, 3 * s]),
     weight(ctx, `blocks.${i}.attn.qkv.bias`, qkvW.bias, [3 * s]),
   );
-  const a = attentionHeads(ctx, `${scope}/attn`, qkv, n, s, heads);
+  const attend = ctx.attention === 'mha' ? attentionFused : attentionHeads;
+  const a = attend(ctx, `${scope}/attn`, qkv, n, s, heads);
   const o = linear(ctx, `${scope}/attn/out`, a, mat('attn.out.weight', s, s), vec('attn.out.bias', s));
   const x1 = g.op('Add', [x, o], { name: `${scope}/attn/residual/Add` });
 

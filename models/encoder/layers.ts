@@ -11,8 +11,15 @@ import { hostTensor, type WeightDtype } from './weights.ts';
 /** Exact (erf) GELU as ONNX's Gelu-20 op, or spelled out with Erf (for runtimes without it). */
 export type GeluForm = 'op' | 'erf';
 
+/**
+ * How attention is written: standard ops (Reshape/Transpose, MatMul, Softmax, MatMul), or
+ * onnxruntime's fused com.microsoft MultiHeadAttention kernel (CPU/WASM and WebGPU EPs).
+ */
+export type AttentionForm = 'ops' | 'mha';
+
 export interface LayerContext {
   g: GraphBuilder;
+  attention: AttentionForm;
   /** Element type of the stored initializers. */
   weightDtype: WeightDtype;
   /** Element type the arithmetic runs in. */
@@ -106,6 +113,33 @@ export function attentionHeads(
     attrs: { perm: { ints: [1, 0, 2] } },
   });
   return g.op('Reshape', [merged, shapeConst(g, `${scope}/merged_shape`, [n, s])], {
+    name: `${scope}/merge/Reshape`,
+  });
+}
+
+/** The same attention as one com.microsoft MultiHeadAttention node (scale 1: q is pre-scaled). */
+export function attentionFused(
+  ctx: LayerContext,
+  scope: string,
+  qkv: string,
+  n: number,
+  s: number,
+  heads: number,
+): string {
+  const g = ctx.g;
+  const [q, k, v] = g.node('Split', [qkv, shapeConst(g, `${scope}/split_sizes`, [s, s, s])], 3, {
+    name: `${scope}/Split`,
+    attrs: { axis: { i: 1 } },
+  }) as [string, string, string];
+  const batched = shapeConst(g, `${scope}/batched_shape`, [1, n, s]);
+  const b = (x: string, tag: string): string =>
+    g.op('Reshape', [x, batched], { name: `${scope}/${tag}/Reshape` });
+  const o = g.op('MultiHeadAttention', [b(q, 'q'), b(k, 'k'), b(v, 'v')], {
+    name: `${scope}/MultiHeadAttention`,
+    domain: 'com.microsoft',
+    attrs: { num_heads: { i: heads }, scale: { f: 1 } },
+  });
+  return g.op('Reshape', [o, shapeConst(g, `${scope}/merged_shape`, [n, s])], {
     name: `${scope}/merge/Reshape`,
   });
 }

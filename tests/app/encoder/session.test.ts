@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AudioEncoder } from '../../../app/encoder/session.ts';
 import type { EncoderPrecision } from '../../../models/encoder/graph.ts';
+import type { AttentionForm } from '../../../models/encoder/layers.ts';
 import { SlimError } from '../../../models/errors.ts';
 import { makeFixtureCheckpoint, type FixtureOptions } from '../../../models/fixtures/checkpoint.ts';
 import { Rng } from '../../../models/fixtures/random.ts';
@@ -42,22 +43,22 @@ for (const shape of SHAPES) {
     const ckpt = makeFixtureCheckpoint(shape);
     const mel = melFor(ckpt, 100 + shape.seed!);
     const ref = encodeReference(new Weights64(ckpt), ckpt.dims, Float64Array.from(mel));
-    const variants: Array<[EncoderPrecision, EncoderPrecision]> = [
-      ['fp32', 'fp32'],
-      ['fp16', 'fp32'],
-      ['fp16', 'fp16'],
+    const variants: Array<[EncoderPrecision, EncoderPrecision, AttentionForm]> = [
+      ['fp32', 'fp32', 'ops'],
+      ['fp16', 'fp32', 'ops'],
+      ['fp16', 'fp16', 'ops'],
+      ['fp32', 'fp32', 'mha'],
+      ['fp16', 'fp16', 'mha'],
     ];
-    for (const [precision, compute] of variants) {
-      const enc = await AudioEncoder.create(ckpt, { backend: 'wasm', precision, compute });
+    for (const [precision, compute, attention] of variants) {
+      const enc = await AudioEncoder.create(ckpt, { backend: 'wasm', precision, compute, attention });
       try {
         const out = await enc.encode(mel);
         assert.equal(out.length, ckpt.dims.nAudioCtx * ckpt.dims.nAudioState);
         const g = gap(out, ref);
         const tol = TOL[`${precision}/${compute}`]!;
-        assert.ok(
-          g.rel <= tol.rel && g.maxRel <= tol.max,
-          `${precision} weights, ${compute} compute: ${fmt(g)}`,
-        );
+        const what = `${precision} weights, ${compute} compute, ${attention} attention`;
+        assert.ok(g.rel <= tol.rel && g.maxRel <= tol.max, `${what}: ${fmt(g)}`);
       } finally {
         await enc.dispose();
       }

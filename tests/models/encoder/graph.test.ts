@@ -83,6 +83,16 @@ test('encoder graph: input mel [1, nMels, 2·nAudioCtx], output xa [1, nAudioCtx
   }
 });
 
+test('encoder graph with attention "mha": one com.microsoft MultiHeadAttention per layer, opset imported', () => {
+  const ckpt = makeFixtureCheckpoint({ seed: 1 });
+  const model = decode(buildEncoderGraph(ckpt, { precision: 'fp32', attention: 'mha' }));
+  const mha = model.graph!.node!.filter((n) => n.opType === 'MultiHeadAttention');
+  assert.equal(mha.length, ckpt.dims.nAudioLayer);
+  assert.ok(mha.every((n) => n.domain === 'com.microsoft'));
+  assert.ok(model.opsetImport!.some((o) => o.domain === 'com.microsoft'));
+  assert.ok(!model.graph!.node!.some((n) => n.opType === 'Softmax'));
+});
+
 test('encoder graph: weights are MatMul-ready [in, out]; q/k/v fused with the 1/sqrt(d_k) scale in q', () => {
   const ckpt = makeFixtureCheckpoint({ seed: 2 });
   const s = ckpt.dims.nAudioState;
