@@ -41,3 +41,25 @@ export function packHeads(
   }
   return out;
 }
+
+/** Vocabulary size rounded up to whole panels (padded ids have zero embeddings). */
+export function paddedVocab(nVocab: number): number {
+  return Math.ceil(nVocab / PANEL) * PANEL;
+}
+
+/**
+ * The tied token embedding [nVocab, d] as the logits GEMM streams it: its transpose [d, nVocab]
+ * in panels, [nVocabPad/32][d][32]. Token lookup gathers column `id` (d strided loads per token).
+ */
+export function packVocab(
+  emb: Float32Array,
+  nVocab: number,
+  d: number,
+  out: Float32Array = new Float32Array(paddedVocab(nVocab) * d),
+): Float32Array {
+  for (let id = 0; id < nVocab; id++) {
+    const base = (id >> 5) * d * PANEL + (id & (PANEL - 1));
+    for (let r = 0; r < d; r++) out[base + r * PANEL] = emb[id * d + r]!;
+  }
+  return out;
+}

@@ -22,6 +22,7 @@ import type {
 } from '../decoder/types.ts';
 import { Heap, align, type Region } from './heap.ts';
 import { instantiateKernels, type KernelExports } from './kernels.ts';
+import { paddedVocab } from './pack.ts';
 import type { WasmModule } from './wasm-api.ts';
 import { uploadWeights, weightBytes, type LayerPtrs, type WeightPtrs } from './weights.ts';
 
@@ -53,7 +54,7 @@ interface Scratch {
   u: number; // weighted sums [R·h, d]
   ids: number; // i32 [R]
   pos: number; // i32 [R]
-  logits: number; // [max(B, 1), nVocab]
+  logits: number; // [max(B, 1), nVocabPad]
   mask: number; // [nVocab]
   topIds: number; // i32 [B, maxTopK]
   topLp: number; // [B, maxTopK]
@@ -165,7 +166,7 @@ export class WasmDecoderSession implements DecoderSession {
       u: R * h * d,
       ids: R,
       pos: R,
-      logits: B * nVocab,
+      logits: B * paddedVocab(nVocab),
       mask: nVocab,
       topIds: B * this.maxTopK,
       topLp: B * this.maxTopK,
@@ -454,24 +455,26 @@ export class WasmDecoderSession implements DecoderSession {
     this.linear(sc.hid, L.w2, L.b2, sc.x, m, 4 * d, d, 1);
   }
 
-  /** Final LayerNorm and tied logits of rows first … first + n − 1 into sc.logits. */
+  /** Final LayerNorm and tied logits of rows first … first + n − 1 into sc.logits (row stride nVocabPad). */
   private logits(first: number, n: number): void {
     const { nTextState: d, nVocab } = this.dims;
+    const ldl = paddedVocab(nVocab);
     const x = this.sc.x + first * d * 4;
     this.k.layernorm(x, d, this.sc.y, d, n, d, this.w.ln.w, this.w.ln.b, LN_EPS);
-    this.k.gemm_nt(this.sc.y, d, this.w.tokenEmbedding, d, 0, this.sc.logits, nVocab, n, d, nVocab, 0);
+    this.k.gemm_packed(this.sc.y, d, this.w.tokenEmbedding, 0, this.sc.logits, ldl, n, d, ldl, 0);
   }
 
   /** Logits and top-k of the step's rows, back in sequence order. */
   private results(order: readonly number[], want: StepRequest): StepResult {
     const { nVocab } = this.dims;
+    const ldl = paddedVocab(nVocab);
     const B = order.length;
     const base = this.sc.logits >> 2;
     const out: StepResult = {};
     if (want.logits) {
       out.logits = new Float32Array(B * nVocab);
       order.forEach((s, r) =>
-        out.logits!.set(this.mem.subarray(base + r * nVocab, base + (r + 1) * nVocab), s * nVocab),
+        out.logits!.set(this.mem.subarray(base + r * ldl, base + r * ldl + nVocab), s * nVocab),
       );
     }
     if (want.topK) {
@@ -482,7 +485,7 @@ export class WasmDecoderSession implements DecoderSession {
       if (want.suppress) this.mem.set(want.suppress, this.sc.mask >> 2);
       this.k.topk_rows(
         this.sc.logits,
-        nVocab,
+        ldl,
         B,
         nVocab,
         want.suppress ? this.sc.mask : 0,

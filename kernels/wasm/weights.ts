@@ -6,9 +6,10 @@
 import type { PackedDecoder, PackedLayer } from '../decoder/weights.ts';
 import type { Heap } from './heap.ts';
 import { align } from './heap.ts';
-import { packHeads, packPanels } from './pack.ts';
+import { packHeads, packPanels, packVocab, paddedVocab } from './pack.ts';
 
-type Layout = 'plain' | 'panels' | 'heads';
+/** plain: as is; panels: [k, n] in 32-column panels; heads: W_K head-major; vocab: packVocab. */
+type Layout = 'plain' | 'panels' | 'heads' | 'vocab';
 
 export interface NormPtrs {
   w: number;
@@ -100,21 +101,31 @@ function allUploads(p: PackedDecoder): Upload[] {
     for (const u of Object.values(layerUploads(p, L, l))) if (u) out.push(...(Array.isArray(u) ? u : [u]));
   });
   const plain = (data: Float32Array): Upload => ({ data, layout: 'plain', k: 1, n: data.length });
-  out.push(plain(p.ln.w), plain(p.ln.b), plain(p.tokenEmbedding), plain(p.positionalEmbedding));
+  out.push(plain(p.ln.w), plain(p.ln.b), vocabUpload(p), plain(p.positionalEmbedding));
   return out;
+}
+
+function vocabUpload(p: PackedDecoder): Upload {
+  return { data: p.tokenEmbedding, layout: 'vocab', k: p.dims.nTextState, n: p.dims.nVocab };
+}
+
+/** Bytes an upload takes in its layout (the vocabulary is padded to whole panels). */
+function uploadBytes(u: Upload): number {
+  return u.layout === 'vocab' ? paddedVocab(u.n) * u.k * 4 : u.data.byteLength;
 }
 
 /** Bytes the weights take in the heap (each array aligned). */
 export function weightBytes(p: PackedDecoder): number {
-  return allUploads(p).reduce((n, u) => n + align(u.data.byteLength), 0);
+  return allUploads(p).reduce((n, u) => n + align(uploadBytes(u)), 0);
 }
 
 /** Copies one array into a new weights region, packing it into its layout on the way. */
 function put(heap: Heap, u: Upload, nHead: number): number {
-  const r = heap.alloc(u.data.byteLength, 'weights');
+  const r = heap.alloc(uploadBytes(u), 'weights');
   const view = heap.f32(r);
   if (u.layout === 'panels') packPanels(u.data, u.k, u.n, view);
   else if (u.layout === 'heads') packHeads(u.data, u.k, nHead, view);
+  else if (u.layout === 'vocab') packVocab(u.data, u.n, u.k, view);
   else view.set(u.data);
   return r.ptr;
 }
@@ -133,7 +144,7 @@ export function uploadWeights(heap: Heap, p: PackedDecoder): WeightPtrs {
   return {
     layers,
     ln: { w: plain(p.ln.w), b: plain(p.ln.b) },
-    tokenEmbedding: plain(p.tokenEmbedding),
+    tokenEmbedding: put(heap, vocabUpload(p), h),
     positionalEmbedding: plain(p.positionalEmbedding),
   };
 }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../models/fixtures/random.ts';
 import { gelu as gelu64, layerNorm, softmaxRowsInPlace } from '../../../models/reference/ops.ts';
-import { PANEL, packHeads, packPanels } from '../../../kernels/wasm/pack.ts';
+import { PANEL, packHeads, packPanels, packVocab, paddedVocab } from '../../../kernels/wasm/pack.ts';
 import { GuardedHeap, kernels, maxRelError } from './harness.ts';
 
 const TOL = 1e-5;
@@ -220,7 +220,7 @@ test('gelu: erf form within 2e-7 absolute of the float64 GELU over [−10, 10]',
   heap.checkGuards();
 });
 
-test('embed: token row plus position row', async () => {
+test('embed: token row (gathered from the vocabulary panels) plus position row', async () => {
   const k = await kernels();
   const rng = new Rng(15);
   const d = 64,
@@ -232,7 +232,7 @@ test('embed: token row plus position row', async () => {
     pos = rng.normals(nCtx * d);
   const ids = Array.from({ length: rows }, () => rng.int(0, nVocab - 1));
   const positions = Array.from({ length: rows }, () => rng.int(0, nCtx - 1));
-  const T = heap.alloc(tok.length, tok),
+  const T = heap.alloc(paddedVocab(nVocab) * d, packVocab(tok, nVocab, d)),
     P = heap.alloc(pos.length, pos),
     Y = heap.alloc(rows * d);
   k.embed(T.ptr, P.ptr, heap.allocI32(ids).ptr, heap.allocI32(positions).ptr, rows, d, Y.ptr);
@@ -319,6 +319,16 @@ test('topk_rows: log-softmax with a suppression mask, best k with ties to the lo
   }
   assert.deepEqual(Array.from(logits), Array.from(heap.f32(L)), 'logits unchanged');
   heap.checkGuards();
+});
+
+test('packVocab: the embedding transposed into panels, padded ids zero', () => {
+  const d = 4,
+    nVocab = 35;
+  const emb = Float32Array.from({ length: nVocab * d }, (_, i) => i + 1);
+  const p = packVocab(emb, nVocab, d);
+  assert.equal(p.length, 64 * d);
+  assert.equal(p[1 * d * PANEL + 2 * PANEL + 1], emb[33 * d + 2]); // id 33 = panel 1, column 1; row 2
+  assert.equal(p.filter((x) => x !== 0).length, nVocab * d);
 });
 
 test('packHeads and packPanels lay out every element once', () => {
