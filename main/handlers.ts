@@ -166,6 +166,7 @@ export function createHandlers(deps: HandlerDeps): HandlerContext {
     },
     'jobs:append': (jobId, segments) => journals.appendSegments(jobId, segments),
     'jobs:finish': (jobId, end) => journals.finish(jobId, end),
+    'jobs:saveEdits': (jobId, segments) => journals.saveEdits(jobId, segments),
     'jobs:list': () => journals.list(),
     'jobs:load': async (jobId) => {
       const j = await journals.load(jobId);

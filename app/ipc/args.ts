@@ -76,6 +76,7 @@ export const ARG_CHECKS: ArgChecks = {
   'models:delete': tuple([MODEL_ID], 'models:delete'),
   'jobs:begin': tuple([jobStart], 'jobs:begin'),
   'jobs:append': tuple([JOB_ID, arrayOf(transcriptSegment, { min: 1, max: 10_000 })], 'jobs:append'),
+  'jobs:saveEdits': tuple([JOB_ID, arrayOf(transcriptSegment, { max: 100_000 })], 'jobs:saveEdits'),
   'jobs:finish': tuple([JOB_ID, oneOf(['done', 'cancelled', 'failed'] as const)], 'jobs:finish'),
   'jobs:list': tuple<[]>([], 'jobs:list'),
   'jobs:load': tuple([JOB_ID], 'jobs:load'),

@@ -120,6 +120,8 @@ export interface IpcChannels {
   'jobs:begin': [[start: JobStart], JobSummary];
   'jobs:append': [[jobId: string, segments: TranscriptSegment[]], number];
   'jobs:finish': [[jobId: string, end: JobEnd], JobSummary];
+  /** The user's corrections: the whole edited list replaces what the journal held (allowed after the end). */
+  'jobs:saveEdits': [[jobId: string, segments: TranscriptSegment[]], JobSummary];
   'jobs:list': [[], JobSummary[]];
   'jobs:load': [[jobId: string], JobJournal];
   'jobs:discard': [[jobId: string], void];
@@ -149,6 +151,7 @@ export const API_CHANNELS = {
   beginJob: 'jobs:begin',
   appendSegments: 'jobs:append',
   finishJob: 'jobs:finish',
+  saveEdits: 'jobs:saveEdits',
   listJobs: 'jobs:list',
   loadJob: 'jobs:load',
   discardJob: 'jobs:discard',

@@ -13,7 +13,9 @@ import type { TranscriptSegment } from '../../app/ipc/transcript.ts';
 type Line =
   | { kind: 'start'; at: string; start: JobStart }
   | { kind: 'segments'; at: string; segments: TranscriptSegment[] }
-  | { kind: 'end'; at: string; end: JobEnd };
+  | { kind: 'end'; at: string; end: JobEnd }
+  /** The user's edited transcript: replaces every segment before it. */
+  | { kind: 'edited'; at: string; segments: TranscriptSegment[] };
 
 const ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 
@@ -65,6 +67,12 @@ export class JobJournals {
       throw new SlimError('INVALID_ARGUMENT', `job ${jobId} has ended (${j.summary.ended})`);
     await this.append(jobId, { kind: 'segments', at: new Date().toISOString(), segments });
     return j.segments.length + segments.length;
+  }
+
+  async saveEdits(jobId: string, segments: TranscriptSegment[]): Promise<JobSummary> {
+    await this.load(jobId);
+    await this.append(jobId, { kind: 'edited', at: new Date().toISOString(), segments });
+    return (await this.load(jobId)).summary;
   }
 
   async finish(jobId: string, end: JobEnd): Promise<JobSummary> {
@@ -140,6 +148,7 @@ export function parseJournal(jobId: string, text: string, updatedAt: string): Jo
       start = line.start;
       startedAt = line.at;
     } else if (line.kind === 'segments') segments.push(...line.segments);
+    else if (line.kind === 'edited') segments.splice(0, segments.length, ...line.segments);
     else if (line.kind === 'end') ended = line.end;
   }
   if (!start) throw new SlimError('IO', `job ${jobId}: the journal has no start record`);

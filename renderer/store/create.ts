@@ -136,6 +136,23 @@ export function createAppStore(deps: StoreDeps): AppStore {
       }
     };
 
+    /** Edits reach the journal half a second after the last one (a crash loses at most that). */
+    const editTimers = new Map<string, ReturnType<typeof setTimeout>>();
+    const saveEdits = (jobId: string): void => {
+      clearTimeout(editTimers.get(jobId));
+      editTimers.set(
+        jobId,
+        setTimeout(() => {
+          editTimers.delete(jobId);
+          const d = get().docs[jobId];
+          if (!d) return;
+          journal(jobId, () => api.saveEdits(jobId, d.segments)).catch((e: unknown) =>
+            get().notify('error', `Your correction could not be saved: ${errorData(e).message}`),
+          );
+        }, deps.editSaveDelayMs ?? 500),
+      );
+    };
+
     const appendSegments = (jobId: string, segments: TranscriptSegment[]): void => {
       patchDoc(jobId, (d) => {
         const known = new Set(d.segments.map((x) => x.id));
@@ -219,16 +236,20 @@ export function createAppStore(deps: StoreDeps): AppStore {
       search: '',
       openDoc: (jobId) =>
         set((s) => (s.docs[jobId] ? { activeDoc: jobId, view: 'transcript', playbackMs: 0 } : {})),
-      editWord: (jobId, seg, word, text) =>
+      editWord: (jobId, seg, word, text) => {
         patchDoc(jobId, (d) => ({
           segments: d.segments.map((x, i) => (i === seg ? editWord(x, word, text) : x)),
           edited: true,
-        })),
-      editSegment: (jobId, seg, text) =>
+        }));
+        saveEdits(jobId);
+      },
+      editSegment: (jobId, seg, text) => {
         patchDoc(jobId, (d) => ({
           segments: d.segments.map((x, i) => (i === seg ? editSegmentText(x, text) : x)),
           edited: true,
-        })),
+        }));
+        saveEdits(jobId);
+      },
       setPlayback: (ms) => set({ playbackMs: ms }),
       seek: (ms) => set((s) => ({ seekRequest: { ms, n: (s.seekRequest?.n ?? 0) + 1 }, playbackMs: ms })),
       setSearch: (q) => set({ search: q }),

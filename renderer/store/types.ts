@@ -144,4 +144,6 @@ export interface StoreDeps {
   mediaUrl(audio: AudioPayload): string | null;
   /** Saves a file through the browser (no native dialogs). */
   download(name: string, text: string, mime: string): void;
+  /** Delay before edits are journaled (default 500 ms). */
+  editSaveDelayMs?: number;
 }

@@ -353,6 +353,19 @@ test('jobs: journal per job, appended segments survive a crash (torn last line),
     /has ended/,
   );
   error(await call(ctx, 'jobs:load', 'job-missing-1'), 'IO', /no saved job/);
+  // Corrections after the end replace the saved list (times kept by the editor).
+  const edited = [segment(0, 0, 4200, ' And so my fellow citizens,'), segment(1, 4200, 8100, ' ask not')];
+  value(await call(ctx, 'jobs:saveEdits', start.jobId, edited));
+  const reread = value<{ segments: TranscriptSegment[]; summary: { ended: string } }>(
+    await call(ctx, 'jobs:load', start.jobId),
+  );
+  assert.deepEqual(
+    reread.segments.map((x) => x.text),
+    [' And so my fellow citizens,', ' ask not'],
+  );
+  assert.equal(reread.summary.ended, 'done');
+  error(await call(ctx, 'jobs:saveEdits', start.jobId, [{ id: -1 }]), 'INVALID_ARGUMENT', /argument 2\[0\]/);
+
   value(await call(ctx, 'jobs:discard', start.jobId));
   assert.deepEqual(value(await call(ctx, 'jobs:list')), []);
 });

@@ -229,6 +229,15 @@ test(
     await page.locator('input.word-edit').press('Enter');
     await page.getByTestId('segment').first().getByText('citizens,').waitFor();
 
+    // The correction is journaled (debounced), so it survives a crash too.
+    for (
+      let k = 0;
+      k < 40 && !/citizens/.test((await server.context.journals.load(jobId)).segments[0]!.text);
+      k++
+    )
+      await page.waitForTimeout(100);
+    assert.match((await server.context.journals.load(jobId)).segments[0]!.text, /citizens/);
+
     await page.getByLabel('Search transcript').fill('country');
     await page.getByText('2 found').waitFor();
     assert.equal(await page.locator('.segment.match').count(), 2);

@@ -152,6 +152,11 @@ test(
       [0, 3000, 0, 3000],
     );
 
+    // The corrections reach the journal (debounced), so a crash does not lose them either.
+    await new Promise((r) => setTimeout(r, 700));
+    const saved = await ctx.journals.load(jobId);
+    assert.equal(saved.segments[0]!.text, ' And so my dear fellow citizens');
+
     const target = join(tempDir(), 'out.vtt');
     dialogs.save.push(target);
     store.getState().setExportFormat('vtt');
