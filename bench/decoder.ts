@@ -10,7 +10,8 @@
  * cache bytes are those real allocations: per-sequence caches of B sequences plus the audio side
  * of the groups), every sequence is set to length t − 1 and each timed step feeds one token to all
  * B sequences at position t − 1 (greedy top-1 on the device, no logits read back), so every step
- * attends over t rows. The step time is the median of --iters steps after --warmup steps, by the
+ * attends over t rows. Slim and baseline steps alternate (both see the same machine). The step
+ * time is the median of --iters steps after --warmup steps, by the
  * wall clock, or with --clock cpu by this process's CPU time (for a machine shared with other
  * work, where the wall clock counts time the process was not running).
  * --groups shared: the B sequences are beams of one window (one E; the baseline shares its cross
@@ -87,30 +88,65 @@ function audio(packed: PackedDecoder, n: number): Float32Array[] {
   return Array.from({ length: n }, () => rng.normals(nAudioCtx * nTextState));
 }
 
-/** Median step time of one variant in one cell, and its cache bytes. */
-async function measure(
+/** A session of one variant opened for a cell: audio set, every sequence bound to its group. */
+async function prepare(
   packed: PackedDecoder,
   cfg: BenchConfig,
   batch: number,
   ctx: number,
-): Promise<{ msPerStep: number; cacheBytes: number }> {
+): Promise<BenchSession> {
   const groups = cfg.groups === 'shared' ? 1 : batch;
   const dec = await cfg.impl.open(packed, { maxBatch: batch, maxGroups: groups, contextCapacity: ctx });
+  await dec.setAudio(audio(packed, groups));
+  const sot = [0]; // any token: a one-token prefill just binds each sequence to its group
+  for (let s = 0; s < batch; s++) await dec.prefill(s, cfg.groups === 'shared' ? 0 : s, sot);
+  return dec;
+}
+
+/** One timed step at context ctx: every sequence set back to ctx − 1, then one token each. */
+async function timedStep(
+  dec: BenchSession,
+  tokens: Int32Array,
+  ctx: number,
+  clock: BenchConfig['clock'],
+): Promise<number> {
+  for (let s = 0; s < tokens.length; s++) dec.seek(s, ctx - 1);
+  const t0 = now(clock);
+  await dec.step(tokens, { topK: 1 });
+  return now(clock) - t0;
+}
+
+/**
+ * Both variants in one cell, their steps interleaved (Slim, baseline, Slim, …) so that both see
+ * the same machine: on a shared machine the ratio is then fair even when absolute times drift.
+ */
+async function measureCell(
+  models: { slim: PackedDecoder; baseline: PackedDecoder },
+  cfg: BenchConfig,
+  batch: number,
+  ctx: number,
+): Promise<Pick<CellResult, 'slim' | 'baseline'>> {
+  const slim = await prepare(models.slim, cfg, batch, ctx);
+  const base = await prepare(models.baseline, cfg, batch, ctx);
   try {
-    await dec.setAudio(audio(packed, groups));
-    const sot = [0]; // any token: a one-token prefill just binds each sequence to its group
-    for (let s = 0; s < batch; s++) await dec.prefill(s, cfg.groups === 'shared' ? 0 : s, sot);
     const tokens = Int32Array.from({ length: batch }, (_, i) => 1 + i);
-    const times: number[] = [];
+    const ts: number[] = [];
+    const tb: number[] = [];
     for (let i = 0; i < cfg.warmup + cfg.iters; i++) {
-      for (let s = 0; s < batch && ctx > 1; s++) dec.seek(s, ctx - 1);
-      const t0 = now(cfg.clock);
-      await dec.step(tokens, { topK: 1 });
-      if (i >= cfg.warmup) times.push(now(cfg.clock) - t0);
+      const a = await timedStep(slim, tokens, ctx, cfg.clock);
+      const b = await timedStep(base, tokens, ctx, cfg.clock);
+      if (i >= cfg.warmup) {
+        ts.push(a);
+        tb.push(b);
+      }
     }
-    return { msPerStep: median(times), cacheBytes: dec.memory().cacheBytesTotal };
+    return {
+      slim: { msPerStep: median(ts), cacheBytes: slim.memory().cacheBytesTotal },
+      baseline: { msPerStep: median(tb), cacheBytes: base.memory().cacheBytesTotal },
+    };
   } finally {
-    dec.dispose();
+    slim.dispose();
+    base.dispose();
   }
 }
 
@@ -202,8 +238,7 @@ async function main(): Promise<void> {
   const rows: CellResult[] = [];
   for (const batch of list(values.batch)) {
     for (const ctx of ctxs) {
-      const slim = await measure(models.slim, cfg, batch, ctx);
-      const baseline = await measure(models.baseline, cfg, batch, ctx);
+      const { slim, baseline } = await measureCell(models, cfg, batch, ctx);
       rows.push({ backend, batch, ctx, slim, baseline });
       const line = `  batch ${batch} ctx ${ctx}: ${slim.msPerStep.toFixed(2)} / ${baseline.msPerStep.toFixed(2)} ms\n`;
       process.stderr.write(line); // progress, off stdout so --json stays parseable
