@@ -13,3 +13,4 @@ export type {
   WarningCode,
   WordTimestamp,
 } from './types.ts';
+export { contractFlags, toContractSegment } from './contract.ts';
