@@ -14,6 +14,7 @@ import { layerNorm } from './layernorm.ts';
 import { scatterRows } from './scatter.ts';
 import { attend, type AttendConfig, type AttendShape } from './attend.ts';
 import { embed } from './embed.ts';
+import { attendRows, attendRowsWorkgroupBytes } from './attend-rows.ts';
 
 /** Activations of one call, [maxRows, …] each. */
 export interface Workspace {
@@ -160,6 +161,13 @@ function att(
   values: GPUBuffer,
   out: GPUBuffer,
 ): Bound {
+  const rows = { heads: s.heads, width: s.rowWidth, qWidth: s.qWidth, ...c.tuning.attendRows };
+  const fits = attendRowsWorkgroupBytes(rows) <= c.ledger.device.limits.maxComputeWorkgroupStorageSize;
+  const cols = Math.ceil(s.rowWidth / rows.workgroup);
+  if (c.tuning.slimAttention === 'rows' && s.vHeadOffset === 0 && fits && cols * s.heads <= 64) {
+    const b = { run: c.ws.run, rowInfo: c.ws.rowInfo, q, keys, values, out };
+    return attendRows(c.ledger, label, rows, s, b);
+  }
   return attend(c.ledger, label, c.attendCfg, s, {
     run: c.ws.run,
     rowInfo: c.ws.rowInfo,

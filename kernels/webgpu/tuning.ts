@@ -14,7 +14,14 @@ export interface Tuning {
   headProj: Tile;
   /** Cross-attention K/V of the baseline from E (rows = nAudioCtx). */
   audio: Tile;
+  /** Per-head attention core (baseline; Slim fallback). */
   attendWorkgroup: number;
+  /**
+   * Slim attention over whole rows: 'rows' = all heads of a row in one workgroup (each stored
+   * row read twice per row, not twice per head), 'heads' = one workgroup per (row, head).
+   */
+  slimAttention: 'rows' | 'heads';
+  attendRows: { workgroup: number; chunk: number };
 }
 
 /** Largest power of two ≤ cap dividing n. */
@@ -35,5 +42,7 @@ export function defaultTuning(d: number, dk: number, f16: boolean): Tuning {
     headProj: { tileRows: 8, colsPerThread: cols, workgroup: Math.max(1, head / cols) },
     audio: { tileRows: 16, colsPerThread: 4, workgroup: 64 },
     attendWorkgroup: 64,
+    slimAttention: 'rows',
+    attendRows: { workgroup: 128, chunk: 64 },
   };
 }

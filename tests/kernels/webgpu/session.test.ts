@@ -21,6 +21,7 @@ import { WebGPUDecoderSession } from '../../../kernels/webgpu/session.ts';
 import { createGpuContext } from '../../../kernels/webgpu/device.ts';
 import { BASE_DIMS, randomPackedDecoder } from '../../../kernels/webgpu/random-decoder.ts';
 import type { WeightPrecision } from '../../../kernels/webgpu/wgsl.ts';
+import type { Tuning } from '../../../kernels/webgpu/tuning.ts';
 import { testGpu } from './gpu.ts';
 
 const TOL = 1e-4;
@@ -79,6 +80,7 @@ async function checkDecoder(
   ckpt: WhisperCheckpoint,
   c: Config,
   weights: WeightPrecision = 'f32',
+  tuning: Partial<Tuning> = {},
 ): Promise<number> {
   const ctx = await testGpu();
   const { dims } = ckpt;
@@ -91,6 +93,7 @@ async function checkDecoder(
     maxGroups: 2,
     maxPrefillRows: 4,
     weights,
+    tuning,
   });
   let worst = 0;
   try {
@@ -141,6 +144,11 @@ for (const c of CONFIGS) {
     console.log(`# ${c.name}: worst logits relative error ${worst.toExponential(2)}`);
   });
 }
+
+test('WebGPU Slim mixed decoder with the per-head attention core (the fallback for wide models) = float64', async () => {
+  const worst = await checkDecoder(fixture(2), CONFIGS[3]!, 'f32', { slimAttention: 'heads' });
+  console.log(`# Slim mixed, per-head attention: worst logits relative error ${worst.toExponential(2)}`);
+});
 
 /** The checkpoint with the matrices the fp16 path stores rounded to binary16. */
 function halfMatrices(ckpt: WhisperCheckpoint): WhisperCheckpoint {
