@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { API_CHANNELS, PRELOAD_GLOBAL } from '../../app/ipc/contract.ts';
 import { ARG_CHECKS } from '../../app/ipc/args.ts';
-import { REPO_ROOT } from '../helpers/shared.ts';
+import { REPO_ROOT, sharedPath } from '../helpers/shared.ts';
 import { tempDir } from './helpers.ts';
 
 interface Report {
@@ -35,6 +35,9 @@ interface Report {
   preloadAllFunctions: boolean;
   menuCommand: string;
   listenersAfterOff: number;
+  openFilePrevented: boolean;
+  sentOpened: string[][];
+  readOpened: boolean;
   invoked: unknown[][];
 }
 
@@ -44,7 +47,7 @@ test('the built main process and preload do what the security policy says', { ti
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'tests', 'main', 'electron-smoke-driver.mjs')], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
-    env: { ...process.env, STUB_USER_DATA: tempDir() },
+    env: { ...process.env, STUB_USER_DATA: tempDir(), STUB_CLIP: sharedPath('audio', 'jfk.wav') },
     timeout: 60_000,
   });
   assert.equal(r.status, 0, r.stderr);
@@ -94,6 +97,11 @@ test('the built main process and preload do what the security policy says', { ti
   assert.match(out.ipcFromElsewhere.error.message, /caller is not the app/);
   assert.deepEqual([out.ipcBadArgs.ok, out.ipcBadArgs.error.code], [false, 'INVALID_ARGUMENT']);
   assert.deepEqual(out.menuTop, ['File', 'Edit', 'View', 'Window']);
+
+  // Files opened with the app are granted and handed to the page; other argv entries are not.
+  assert.equal(out.openFilePrevented, true);
+  assert.deepEqual(out.sentOpened, [['jfk.wav'], ['jfk.wav']]);
+  assert.equal(out.readOpened, true);
 
   // Preload: one global, functions only, one per channel (dropped files through addDroppedFiles).
   assert.deepEqual(out.preloadGlobals, [PRELOAD_GLOBAL]);

@@ -77,6 +77,17 @@ out.ipcFromElsewhere = await rec.ipc['settings:get'](fromElsewhere);
 out.ipcBadArgs = await rec.ipc['files:read'](fromApp, 'relative.wav');
 out.menuTop = rec.menu.map((m) => m.label);
 
+// Files opened with the app: macOS open-file, and a second instance's command line.
+const clip = process.env.STUB_CLIP;
+let openPrevented = false;
+for (const f of rec.events['open-file']) f({ preventDefault: () => (openPrevented = true) }, clip);
+for (const f of rec.events['second-instance'])
+  f({}, ['/opt/slim-whisper', '--flag', clip, '/no/such.wav'], '/');
+await new Promise((r) => setTimeout(r, 200));
+out.openFilePrevented = openPrevented;
+out.sentOpened = rec.sent.filter(([c]) => c === 'files:opened').map(([, v]) => v.map((f) => f.name));
+out.readOpened = (await rec.ipc['files:read'](fromApp, clip)).ok;
+
 // The preload, sandboxed CommonJS with only 'electron' to require.
 createRequire(import.meta.url)(join(root, 'dist', 'main', 'preload.cjs'));
 const api = rec.exposed.slimWhisper;
