@@ -12,7 +12,9 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chooseBackend, probeAdapter, type EncoderBackend, type GpuLike } from '../app/encoder/backend.ts';
-import { AudioEncoder, type EncoderIo } from '../app/encoder/session.ts';
+import { AudioEncoder, type EncoderIo, type GpuDevice } from '../app/encoder/session.ts';
+import { requestNodeAdapter } from '../kernels/webgpu/device-node.ts';
+import { createGpuContext } from '../kernels/webgpu/device.ts';
 import type { WhisperCheckpoint } from '../models/checkpoint/types.ts';
 import { SlimError } from '../models/errors.ts';
 import { Rng } from '../models/fixtures/random.ts';
@@ -57,13 +59,26 @@ function parse(argv: string[]): Args {
 
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
 
-/** Backends this process can run: WASM, plus WebGPU when a real GPU adapter answers. */
-async function availableBackends(): Promise<EncoderBackend[]> {
-  const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
-  const probed = await probeAdapter(gpu);
+/** Backends this process can run: WASM, plus WebGPU (with its device) when a real GPU answers. */
+async function availableBackends(): Promise<Array<{ backend: EncoderBackend; device?: GpuDevice }>> {
+  const probed = await probeAdapter(await gpuHere());
   const choice = chooseBackend({ preferred: 'auto', ...probed });
   log(`backend: ${choice.reason}`);
-  return choice.backend === 'webgpu' ? ['wasm', 'webgpu'] : ['wasm'];
+  if (choice.backend !== 'webgpu') return [{ backend: 'wasm' }];
+  const ctx = await createGpuContext({ powerPreference: 'high-performance' });
+  return [{ backend: 'wasm' }, { backend: 'webgpu', device: ctx.device }];
+}
+
+/** navigator.gpu, or in Node the `webgpu` package's (Dawn) where it loads. */
+async function gpuHere(): Promise<GpuLike | undefined> {
+  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  try {
+    const adapter = await requestNodeAdapter({ powerPreference: 'high-performance' });
+    return { requestAdapter: async () => adapter };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The folder's onnx/encoder_model*.onnx files with a precision label from the name. */
@@ -149,12 +164,13 @@ async function measure(
 
 async function benchBackend(
   ckpt: WhisperCheckpoint,
-  backend: EncoderBackend,
+  target: { backend: EncoderBackend; device?: GpuDevice },
   mel: Float32Array,
   args: Args,
 ): Promise<Measured[]> {
   const rows: Measured[] = [];
-  const opts = { backend, threads: args.threads };
+  const backend = target.backend;
+  const opts = { backend, threads: args.threads, device: target.device };
   for (const precision of ['fp32', 'fp16'] as const) {
     const open = (): Promise<AudioEncoder> => AudioEncoder.create(ckpt, { ...opts, precision });
     rows.push(await measure(open, { impl: 'ours', backend, precision }, mel, args));
@@ -193,8 +209,7 @@ async function main(argv: string[]): Promise<void> {
   // Timing does not depend on the values: a fixed pseudo-random window in log-mel range.
   const mel = new Rng(1).normals(d.nMels * 2 * d.nAudioCtx, 0.5, -0.3);
   const rows: Measured[] = [];
-  for (const backend of await availableBackends())
-    rows.push(...(await benchBackend(ckpt, backend, mel, args)));
+  for (const target of await availableBackends()) rows.push(...(await benchBackend(ckpt, target, mel, args)));
   log(
     `load average during the run: ${loadavg()
       .map((x) => x.toFixed(2))

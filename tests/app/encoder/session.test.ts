@@ -10,6 +10,7 @@ import type { AttentionForm } from '../../../models/encoder/layers.ts';
 import { SlimError } from '../../../models/errors.ts';
 import { makeFixtureCheckpoint, type FixtureOptions } from '../../../models/fixtures/checkpoint.ts';
 import { Rng } from '../../../models/fixtures/random.ts';
+import { encoderModelBytes } from '../../../models/fixtures/write-onnx.ts';
 import { encodeReference } from '../../../models/reference/encoder.ts';
 import { Weights64 } from '../../../models/reference/weights64.ts';
 import type { WhisperCheckpoint } from '../../../models/checkpoint/types.ts';
@@ -128,6 +129,28 @@ test('AudioEncoder: bad input is INVALID_ARGUMENT (wrong mel shape, 128 vs 80 me
   );
   await enc.dispose();
   await assert.rejects(enc.encode(new Float32Array(n)), invalid);
+});
+
+test('our graph equals the Transformers.js-layout fixture encoder (independently written graph) on WASM', async () => {
+  const ckpt = makeFixtureCheckpoint({ seed: 10, dims: { nMels: 128 } });
+  const d = ckpt.dims;
+  const io = {
+    input: 'input_features',
+    output: 'last_hidden_state',
+    nMels: d.nMels,
+    nAudioCtx: d.nAudioCtx,
+    nAudioState: d.nAudioState,
+  };
+  const theirs = await AudioEncoder.fromModel(encoderModelBytes(ckpt, 'fp32'), io, { backend: 'wasm' });
+  const ours = await AudioEncoder.create(ckpt, { backend: 'wasm', precision: 'fp32' });
+  try {
+    const mel = melFor(ckpt, 11);
+    const g = gap(await ours.encode(mel), await theirs.encode(mel));
+    assert.ok(g.rel <= 1e-5 && g.maxRel <= 1e-5, fmt(g));
+  } finally {
+    await theirs.dispose();
+    await ours.dispose();
+  }
 });
 
 test('AudioEncoder.fromModel: bytes that are not a model are a BACKEND error', async () => {
