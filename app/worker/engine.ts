@@ -1,13 +1,22 @@
 /**
- * THE SEAM between the worker and the transcription engine (encoder + Slim decoder + decoding
- * policy), which is being built in app/ by the engine issues. The worker owns messages, audio
+ * THE SEAM between the worker and the transcription engine. The worker owns messages, audio
  * decoding, pause/resume/cancel and progress; the engine owns everything from log-mel to text.
  *
- * To plug the engine in: make `loadEngine` return an object implementing TranscriptionEngine
- * for the model id (the model's files still have to reach the worker: add a `models:read`
- * channel that hands the chosen model's bytes from the main process, or serve the model folder
- * from the app protocol). Until then it returns null and a job ends after the real front end
- * (decoding + log-mel) with a BACKEND error saying that no decoder is built in: no fake text.
+ * The engine's side exists: app/transcribe's Transcriber, adapted to this interface by
+ * transcriberEngine() (transcriber-engine.ts; tests/renderer/worker-engine.slow.test.ts runs
+ * jfk.wav through EngineHost with the real base model in Node). What is missing is building a
+ * Transcriber INSIDE the worker, which needs the model there:
+ *   1. the chosen model's data in the worker: a `models:prepare` channel in which the main
+ *      process loads the checkpoint (models/import, fs-based), converts and packs the Slim
+ *      decoder (kernels/decoder/weights.ts packDecoder) and hands over dims, vocabulary,
+ *      encoder weights/graph and the packed decoder as transferable buffers (cached per model
+ *      fingerprint in userData); or byte-based loaders in models/import that read files the
+ *      app protocol serves;
+ *   2. kernels/wasm/build/kernels.wasm in dist/renderer (compiled with WebAssembly.compileStreaming
+ *      in the worker) and onnxruntime-web's files from dist/renderer/ort (`env.wasm.wasmPaths`);
+ *   3. on WebGPU, the GPUDevice from navigator.gpu in the worker shared with onnxruntime-web.
+ * Until then loadEngine returns null and a job ends after the real front end (decoding +
+ * log-mel) with a BACKEND error saying that no decoder is built in: no fake text.
  */
 import type { BackendStatus, JobStage, TranscribeOptions } from './protocol.ts';
 import type { TranscriptSegment } from '../ipc/transcript.ts';

@@ -15,6 +15,8 @@ export interface TranscribeOptions {
   task: Task;
   /** Milliseconds of audio to skip: a resumed job continues after its last saved segment. */
   resumeFromMs: number;
+  /** Id of the first new segment (a resumed job continues its numbering; ids are unique per job). */
+  firstSegmentId: number;
 }
 
 /** Renderer → worker. */

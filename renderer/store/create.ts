@@ -129,7 +129,13 @@ export function createAppStore(deps: StoreDeps): AppStore {
           type: 'transcribe',
           jobId,
           audio,
-          options: { model: s.model, language: s.language, task: s.task, resumeFromMs: it.resumeFromMs },
+          options: {
+            model: s.model,
+            language: s.language,
+            task: s.task,
+            resumeFromMs: it.resumeFromMs,
+            firstSegmentId: (get().docs[jobId]?.segments ?? []).reduce((m, x) => Math.max(m, x.id + 1), 0),
+          },
         });
       } catch (err) {
         finish(jobId, 'failed', errorData(err));

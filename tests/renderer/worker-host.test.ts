@@ -15,6 +15,7 @@ const OPTIONS = {
   language: 'en',
   task: 'transcribe' as const,
   resumeFromMs: 0,
+  firstSegmentId: 0,
 };
 
 function host(loadEngine: () => Promise<TranscriptionEngine | null> = async () => null) {
@@ -163,4 +164,63 @@ test('a resumed job skips what its journal holds; an engine plugged into the sea
     events.map((e) => e.type),
     ['audio', 'progress', 'segments', 'done'],
   );
+});
+
+test('the Transcriber adapter: contract segments shifted to file time and numbered on for a resumed job', async () => {
+  const { transcriberEngine } = await import('../../app/worker/transcriber-engine.ts');
+  const seen: unknown[] = [];
+  const fake = {
+    async transcribe(audio: Float32Array, options: unknown, hooks: { onEvent?: (e: never) => void } = {}) {
+      seen.push(options);
+      const seg = {
+        id: 0,
+        startMs: 0,
+        endMs: 1000,
+        text: ' hi',
+        tokens: [],
+        avgLogProb: -0.1,
+        noSpeechProb: 0.01,
+        compressionRatio: 1,
+        temperature: 0,
+        flags: ['repetition'],
+        words: [{ text: ' hi', startMs: 100, endMs: 900, probability: 0.8 }],
+      };
+      hooks.onEvent?.({ type: 'segment', segment: seg } as never);
+      hooks.onEvent?.({
+        type: 'progress',
+        positionMs: audio.length / 16,
+        durationMs: null,
+        fraction: null,
+        elapsedMs: 1,
+        etaMs: null,
+        windows: 1,
+      } as never);
+      return {} as never;
+    },
+  };
+  const out: unknown[] = [];
+  const engine = transcriberEngine(fake);
+  await engine.transcribe(
+    { samples: new Float32Array(16000 * 2), offsetS: 4, totalS: 6 },
+    { ...OPTIONS, language: 'auto', firstSegmentId: 5 },
+    {
+      segments: (s) => out.push(...s),
+      progress: (stage, processedS, window, windows) => out.push([stage, processedS, window, windows]),
+      gate: async () => undefined,
+      signal: new AbortController().signal,
+    },
+  );
+  assert.deepEqual(out[0], {
+    id: 5,
+    startMs: 4000,
+    endMs: 5000,
+    text: ' hi',
+    words: [{ text: ' hi', startMs: 4100, endMs: 4900, probability: 0.8 }],
+    flags: ['hallucination'],
+    avgLogProb: -0.1,
+    noSpeechProb: 0.01,
+    compressionRatio: 1,
+  });
+  assert.deepEqual(out[1], ['decoding-text', 6, 1, 1]);
+  assert.equal((seen[0] as { language: unknown }).language, null, "'auto' means detect");
 });
