@@ -4,14 +4,19 @@
  * for a different count are recorded, not applied, and every session reports what it got.
  */
 import type * as OrtModule from 'onnxruntime-web';
+import { SlimError } from '../../models/errors.ts';
 import type { EncoderBackend } from './backend.ts';
 
 export type Ort = typeof OrtModule;
+/** GPUDevice where WebGPU types are loaded, `unknown` otherwise (onnxruntime-web's own typing). */
+export type GpuDevice = Awaited<Ort['env']['webgpu']['device']>;
 
 interface Loaded {
   ort: Ort;
   /** WASM threads the runtime was initialised with, once a session exists. */
   threads?: number;
+  /** The GPUDevice handed to the WebGPU EP. */
+  device?: GpuDevice;
 }
 
 const loaded = new Map<EncoderBackend, Promise<Loaded>>();
@@ -76,4 +81,17 @@ export async function configureThreads(state: Loaded, requested: number | undefi
   state.ort.env.wasm.numThreads = threads;
   state.threads = threads;
   return threads;
+}
+
+/**
+ * Hands the WebGPU EP the device the decoder kernels use (one device: E never leaves it).
+ * onnxruntime-web takes one device per process, before its first WebGPU session.
+ */
+export function useDevice(state: Loaded, device: GpuDevice): void {
+  if (state.device === device) return;
+  if (state.device !== undefined) {
+    throw new SlimError('BACKEND', 'onnxruntime-web already runs on another GPUDevice (one per process)');
+  }
+  state.ort.env.webgpu.device = device;
+  state.device = device;
 }
