@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { SlimError } from '../../models/errors.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { runModelInfo } from './model-info.ts';
+import { runTranscribe } from './transcribe.ts';
 
 function buildProgram(): Command {
   const program = new Command('slim-whisper')
@@ -23,6 +24,21 @@ function buildProgram(): Command {
     .option('--refresh', 'measure again even if a conversion record is cached')
     .option('--no-cache', 'neither read nor write the conversion record cache')
     .action(runModelInfo);
+  program
+    .command('transcribe <files...>')
+    .description('transcribe audio or video files and write transcripts/subtitles')
+    .option('--model <path>', 'model folder or ggml file (default: the embedded base model)')
+    .option('--language <code>', 'language code, or auto to detect', 'auto')
+    .option('--task <task>', 'transcribe or translate (to English)', 'transcribe')
+    .option('--format <list>', 'comma-separated: srt,vtt,txt,json,csv,lrc', 'txt,srt')
+    .option('--out <dir>', 'output folder', '.')
+    .option('--backend <backend>', 'auto, webgpu or wasm', 'auto')
+    .option('--beam-size <n>', 'beam search width (1 = greedy)', '5')
+    .option('--word-timestamps', 'word-level timings from cross-attention')
+    .option('--batch', 'split on silence and decode windows together (throughput)')
+    .option('--prompt <text>', 'initial prompt (vocabulary, spelling)')
+    .option('--json', 'JSON lines on stdout: events and a summary per file')
+    .action(runTranscribe);
   return program;
 }
 
