@@ -252,3 +252,32 @@ test('cache bytes from real GPU buffers at whisper-base size, ctx 448: Slim / ba
   );
   assert.ok(Math.abs(ratio - 5.6) < 0.05, `ratio ${ratio}`);
 });
+
+test('bad calls are SlimError INVALID_ARGUMENT, and the session stays usable', async () => {
+  const ctx = await testGpu();
+  const ckpt = fixture(8);
+  const { dims } = ckpt;
+  const session = new WebGPUDecoderSession(ctx, build(ckpt, CONFIGS[2]!).packed, {
+    maxBatch: 2,
+    maxGroups: 1,
+  });
+  const bad = (e: unknown) => e instanceof SlimError && e.code === 'INVALID_ARGUMENT';
+  try {
+    const e = new Float32Array(dims.nAudioCtx * dims.nTextState);
+    await assert.rejects(session.setAudio([e, e]), bad); // more groups than maxGroups
+    await assert.rejects(session.setAudio([new Float32Array(5)]), bad); // wrong size
+    await session.setAudio([e]);
+    await assert.rejects(session.step(Int32Array.of(1), {}), bad); // not prefilled
+    await assert.rejects(session.prefill(0, 1, [1]), bad); // no such group
+    await assert.rejects(session.prefill(0, 0, [dims.nVocab]), bad); // token out of range
+    await assert.rejects(session.prefill(2, 0, [1]), bad); // no such sequence
+    await session.prefill(0, 0, [1, 2]);
+    await assert.rejects(session.step(Int32Array.of(3), { topK: 65 }), bad);
+    const r = await session.step(Int32Array.of(3), { topK: 3 });
+    assert.equal(r.topIds!.length, 3);
+    assert.equal(session.length(0), 3);
+  } finally {
+    session.dispose();
+  }
+  await assert.rejects(session.step(Int32Array.of(1), {}), bad); // disposed
+});
