@@ -42,8 +42,11 @@ interface Report {
 }
 
 test('the built main process and preload do what the security policy says', { timeout: 120_000 }, () => {
-  const b = spawnSync(process.execPath, ['scripts/build-main.mjs'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  assert.equal(b.status, 0, b.stderr);
+  // The app protocol serves dist/renderer: build both, as a fresh clone has neither.
+  for (const script of ['scripts/build-main.mjs', 'scripts/build-renderer.mjs']) {
+    const b = spawnSync(process.execPath, [script], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(b.status, 0, b.stderr);
+  }
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'tests', 'main', 'electron-smoke-driver.mjs')], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
