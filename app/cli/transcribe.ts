@@ -75,7 +75,10 @@ function reporter(
         duration: e.durationMs === null ? '?' : fmtTime(e.durationMs),
         eta_time: e.etaMs === null ? '…' : fmtTime(e.etaMs),
       };
-      if (!started) (bar.start(100, 0, payload), (started = true));
+      if (!started) {
+        bar.start(100, 0, payload);
+        started = true;
+      }
       bar.update(Math.round((e.fraction ?? 0) * 100), payload);
     },
     stop: () => {

@@ -7,6 +7,14 @@ export interface ResolvedModel {
   embedded: boolean;
 }
 
+function isInsideEmbeddedPackage(path: string): boolean {
+  try {
+    return path.startsWith(embeddedPackageDir());
+  } catch {
+    return false; // package absent: the path is the user's own
+  }
+}
+
 /** No model named → the embedded base model, checked against its pinned hashes first. */
 export async function resolveModel(nameOrPath?: string): Promise<ResolvedModel> {
   if (nameOrPath === undefined || nameOrPath === '' || nameOrPath === 'default') {
@@ -14,12 +22,7 @@ export async function resolveModel(nameOrPath?: string): Promise<ResolvedModel> 
     return { path: embeddedModelDir(), embedded: true };
   }
   const path = resolve(nameOrPath);
-  let embedded = false;
-  try {
-    embedded = path.startsWith(embeddedPackageDir());
-  } catch {
-    embedded = false; // package absent: the path is the user's own
-  }
+  const embedded = isInsideEmbeddedPackage(path);
   if (embedded) await verifyEmbeddedModel();
   return { path, embedded };
 }
