@@ -8,6 +8,20 @@ import { wasmApi, type WasmMemory, type WasmModule } from './wasm-api.ts';
 
 type Ptr = number;
 
+/** The signature the two packed-panel GEMMs share (fp32 and float64-accumulating). */
+type PackedGemm = (
+  x: Ptr,
+  ldx: number,
+  w: Ptr,
+  b: Ptr,
+  y: Ptr,
+  ldy: number,
+  m: number,
+  k: number,
+  n: number,
+  acc: number,
+) => void;
+
 export interface KernelExports {
   memory: WasmMemory;
   /** y[i, j] (+)= Σ_k x[i, k]·w[k, j] + b[j]; n % 4 == 0; b = 0: no bias; acc ≠ 0: y += … */
@@ -25,31 +39,9 @@ export interface KernelExports {
     acc: number,
   ): void;
   /** gemm_nn with w packed in panels of 32 columns ([n/32][k][32], pack.ts); n % 32 == 0. */
-  gemm_packed(
-    x: Ptr,
-    ldx: number,
-    w: Ptr,
-    b: Ptr,
-    y: Ptr,
-    ldy: number,
-    m: number,
-    k: number,
-    n: number,
-    acc: number,
-  ): void;
+  gemm_packed: PackedGemm;
   /** gemm_packed accumulating in float64, rounded once: the K projection of K-cache layers. */
-  gemm_packed_wide(
-    x: Ptr,
-    ldx: number,
-    w: Ptr,
-    b: Ptr,
-    y: Ptr,
-    ldy: number,
-    m: number,
-    k: number,
-    n: number,
-    acc: number,
-  ): void;
+  gemm_packed_wide: PackedGemm;
   /** y[i, j] (+)= Σ_k x[i, k]·w[j, k] + b[j]; k % 4 == 0. */
   gemm_nt(
     x: Ptr,
