@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'MODEL_SHAPE'
   | 'MODEL_DTYPE'
   | 'MODEL_HASH'
+  | 'MODEL_DOWNLOAD'
+  | 'MODEL_OFFLINE'
   | 'TOKENIZER'
   | 'AUDIO_FORMAT'
   | 'AUDIO_EMPTY'
