@@ -14,6 +14,7 @@ import { detectLanguage, type LanguageProbability } from '../decoding/language.t
 import type { DecodingOptions } from '../decoding/options.ts';
 import { SeededRandom } from '../decoding/rng.ts';
 import { findAlignment } from './alignment/find-alignment.ts';
+import { snapWordsToSpeech, speechSpans, splitAtPauses } from './alignment/speech-snap.ts';
 import { addWordTimestamps, type TimedWord } from './alignment/word-timestamps.ts';
 import { HallucinationGuard, type WindowLevels } from './guard.ts';
 import type { MelStream } from './mel-stream.ts';
@@ -165,12 +166,39 @@ export class Job {
       },
       (tokens) => this.alignPass(w, tokens),
     );
-    return addWordTimestamps(work, alignment, {
+    const last = addWordTimestamps(work, alignment, {
       timeOffset: w.seek / 100,
       lastSpeechTimestamp: lastSpeech,
       prependPunctuations: this.d.options.prependPunctuations,
       appendPunctuations: this.d.options.appendPunctuations,
     });
+    return this.refineWords(w, work) ?? last;
+  }
+
+  /**
+   * Speech-snapped word times and segments cut at pauses (speech-snap.ts), in place; returns the
+   * new last-speech time, or null when nothing changed.
+   */
+  private refineWords(w: DecodedWindow, work: WorkSegment[]): number | null {
+    const o = this.d.options;
+    if (!o.speechSnap && o.splitPauseMs === null) return null;
+    if (o.speechSnap) {
+      const spans = speechSpans(w.levels, o.vad);
+      for (const s of work) {
+        if (s.words.length === 0) continue;
+        snapWordsToSpeech(s.words, spans);
+        s.start = s.words[0]!.start;
+        s.end = s.words[s.words.length - 1]!.end;
+      }
+    }
+    if (o.splitPauseMs !== null) {
+      const pause = o.splitPauseMs / 1000;
+      const decode = (t: number[]): string => this.d.tokenizer.decode(t);
+      const parts = work.flatMap((s) => splitAtPauses(s, pause, this.d.tokenizer.eot, decode));
+      work.splice(0, work.length, ...parts);
+    }
+    const words = work.flatMap((s) => s.words);
+    return words.length ? words[words.length - 1]!.end : null;
   }
 
   private async alignPass(w: DecodedWindow, tokens: number[]): Promise<AlignResult> {

@@ -88,6 +88,10 @@ export interface TranscribeOptions {
   carryInitialPrompt?: boolean;
   prefix?: string | null;
   wordTimestamps?: boolean;
+  /** With word timestamps: trim words to the speech they overlap (default true; speech-snap.ts). */
+  speechSnap?: boolean;
+  /** With word timestamps: cut segments at pauses between words this long (default 1000; null: never). */
+  splitPauseMs?: number | null;
   prependPunctuations?: string;
   appendPunctuations?: string;
   /** transcribe.py clip_timestamps: start,end,start,end… seconds (sequential mode). */
@@ -117,6 +121,8 @@ export interface ResolvedTranscribeOptions {
   initialPrompt: string | null;
   carryInitialPrompt: boolean;
   wordTimestamps: boolean;
+  speechSnap: boolean;
+  splitPauseMs: number | null;
   prependPunctuations: string;
   appendPunctuations: string;
   clipTimestamps: readonly number[];
@@ -145,6 +151,8 @@ export function resolveTranscribeOptions(o: TranscribeOptions = {}): ResolvedTra
     throw bad('temperatures must be a non-empty list of values ≥ 0');
   if (o.batchSize !== undefined && !(Number.isInteger(o.batchSize) && o.batchSize >= 1))
     throw bad(`batchSize must be a positive integer, got ${o.batchSize}`);
+  if (o.splitPauseMs !== undefined && o.splitPauseMs !== null && !(o.splitPauseMs > 0))
+    throw bad(`splitPauseMs must be > 0 or null, got ${o.splitPauseMs}`);
   const clips = o.clipTimestamps ?? [];
   if (clips.some((t) => !(t >= 0))) throw bad('clipTimestamps must be seconds ≥ 0');
   return {
@@ -176,6 +184,8 @@ export function resolveTranscribeOptions(o: TranscribeOptions = {}): ResolvedTra
     initialPrompt: o.initialPrompt ?? null,
     carryInitialPrompt: o.carryInitialPrompt ?? false,
     wordTimestamps: o.wordTimestamps ?? false,
+    speechSnap: o.speechSnap ?? true,
+    splitPauseMs: pick(o.splitPauseMs, 1000),
     prependPunctuations: o.prependPunctuations ?? PREPEND_PUNCTUATIONS,
     appendPunctuations: o.appendPunctuations ?? APPEND_PUNCTUATIONS,
     clipTimestamps: clips,

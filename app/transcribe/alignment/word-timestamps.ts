@@ -15,6 +15,8 @@ export interface TimedWord {
   start: number;
   end: number;
   probability: number;
+  /** The word's tokens (punctuation merged in), for splitting segments between words. */
+  tokens?: number[];
 }
 
 /** The part of a segment the word timing reads and adjusts (seconds). */
@@ -116,6 +118,7 @@ export function addWordTimestamps(
           start: round2(opts.timeOffset + t.start),
           end: round2(opts.timeOffset + t.end),
           probability: t.probability,
+          tokens: t.tokens,
         });
       saved += t.tokens.length;
       wordIndex++;
