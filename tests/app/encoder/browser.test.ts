@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../../helpers/chromium.ts';
 import { buildEncoderGraph } from '../../../models/encoder/graph.ts';
 import { makeFixtureCheckpoint } from '../../../models/fixtures/checkpoint.ts';
 import { Rng } from '../../../models/fixtures/random.ts';
@@ -21,17 +21,6 @@ import { encodeReference } from '../../../models/reference/encoder.ts';
 import { Weights64 } from '../../../models/reference/weights64.ts';
 import type { EncoderPageResult } from './browser-entry.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-];
 /** Max |a − b| / max |b| allowed: WebGPU vs WASM, and each vs the float64 reference. */
 const TOL = 1e-4;
 /** onnxruntime-web's dist folder: the page fetches its .wasm (and any .mjs) from /ort/. */
@@ -102,7 +91,7 @@ test(
     const ref = encodeReference(new Weights64(ckpt), d, Float64Array.from(mel));
 
     const server = await serve(await bundle(), model);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    const browser = await launchChromium({ webgpu: true });
     try {
       const page = await browser.newPage();
       const logs: string[] = [];

@@ -9,22 +9,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../helpers/chromium.ts';
 import { REPO_ROOT } from '../../helpers/shared.ts';
 import { runSmoke, type SmokeResult } from './browser-entry.ts';
 import { testGpu, maxRelError } from './gpu.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-];
 
 async function bundle(): Promise<string> {
   const out = await build({
@@ -55,7 +43,7 @@ function serve(js: string): Promise<Server> {
 test('headless Chromium runs a fixture Slim step on WebGPU; logits = Node (Dawn) logits', async () => {
   const js = await bundle();
   const server = await serve(js);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  const browser = await launchChromium({ webgpu: true });
   try {
     const page = await browser.newPage();
     const port = (server.address() as AddressInfo).port;
