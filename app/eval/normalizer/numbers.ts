@@ -143,7 +143,7 @@ function toFraction(s: bigint | string): Fraction | null {
   if (!m) return null;
   const decimals = m[3] ?? '';
   let num = digitsToBigInt((m[2] ?? '') + decimals);
-  let den = 10n ** BigInt([...decimals].length);
+  const den = 10n ** BigInt([...decimals].length);
   if (m[1] === '-') num = -num;
   const g = gcd(num, den);
   return g > 1n ? { num: num / g, den: den / g } : { num, den };
