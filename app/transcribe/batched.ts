@@ -84,9 +84,11 @@ async function nextChunk(job: Job, planner: { next: number; done: boolean }): Pr
 async function decodeRound(job: Job, windows: PendingWindow[]): Promise<Decoded[]> {
   const audio: Float32Array[] = [];
   for (const w of windows) audio.push(await job.encode(w.mel));
-  await job.d.session.setAudio(audio);
-  await job.ensureLanguage(0);
-  const outcomes = await job.decode(windows.map((w, group) => ({ group, prompt: w.prompt })));
+  const outcomes = await job.onDecoder(async () => {
+    await job.d.session.setAudio(audio);
+    await job.ensureLanguage(0);
+    return job.decode(windows.map((w, group) => ({ group, prompt: w.prompt })));
+  });
   const out: Decoded[] = [];
   const tails: PendingWindow[] = [];
   for (const [group, p] of windows.entries()) {

@@ -19,6 +19,7 @@ import { addWordTimestamps, type TimedWord } from './alignment/word-timestamps.t
 import { HallucinationGuard, type WindowLevels } from './guard.ts';
 import type { MelStream } from './mel-stream.ts';
 import type { ResolvedTranscribeOptions } from './options.ts';
+import type { DeviceFallback } from './transcriber.ts';
 import { ProgressTracker } from './progress.ts';
 import { splitWindow, type WindowSplit } from './segments.ts';
 import {
@@ -64,6 +65,8 @@ export interface JobDeps {
   /** A session with align(), when `session` has none (created on first use). */
   alignSession?: () => Promise<DecoderSession>;
   emit: (e: TranscribeEvent) => void;
+  /** Takes over decoding when `session`'s device is lost (session is replaced, once). */
+  fallback?: DeviceFallback;
   signal?: AbortSignal;
   gate?: () => Promise<void>;
 }
@@ -76,6 +79,7 @@ export class Job {
   language: string | null;
   languageProbs: LanguageProbability[] = [];
   private alignFallback: DecoderSession | undefined;
+  private movedToFallback = false;
 
   constructor(readonly d: JobDeps) {
     this.rng = new SeededRandom(d.options.seed);
@@ -89,6 +93,35 @@ export class Job {
     throwIfCancelled(this.d.signal);
     await this.d.gate?.();
     throwIfCancelled(this.d.signal);
+  }
+
+  /**
+   * Runs one window's decoder work (setAudio, language, decode). When the session's device is
+   * lost, the job moves to the fallback session and the window is redone there: `work` must
+   * read job.d.session afresh and leave no state behind when it throws. Windows finished
+   * before are kept as they are.
+   */
+  async onDecoder<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      const f = this.d.fallback;
+      if (!f || this.movedToFallback || !(await f.isDeviceLost(err))) throw err;
+      const lost = this.d.session;
+      this.movedToFallback = true;
+      this.d.session = await f.createSession({ maxBatch: lost.maxBatch, maxGroups: lost.maxGroups });
+      try {
+        lost.dispose();
+      } catch {
+        // a session on a destroyed device may fail to release its buffers: they are gone anyway
+      }
+      this.d.emit({
+        type: 'notice',
+        code: 'backend-fallback',
+        message: `the ${lost.backend} decoder lost its device (${(err as Error).message}): continuing on ${this.d.session.backend} from window ${this.progress.windows + 1}, the ${this.progress.windows} before kept`,
+      });
+      return work();
+    }
   }
 
   async encode(mel: Float32Array): Promise<Float32Array> {

@@ -53,9 +53,11 @@ export async function runSequential(job: Job): Promise<void> {
 
 async function decodeWindow(job: Job, win: MelWindow, prompt: number[]): Promise<DecodedWindow> {
   const audio = await job.encode(win.mel);
-  await job.d.session.setAudio([audio]);
-  await job.ensureLanguage(0);
-  const [outcome] = await job.decode([{ group: 0, prompt }]);
+  const [outcome] = await job.onDecoder(async () => {
+    await job.d.session.setAudio([audio]);
+    await job.ensureLanguage(0);
+    return job.decode([{ group: 0, prompt }]);
+  });
   const levels = { seek: win.seek, energyDb: job.d.mel.energies(win.seek, win.seek + win.frames) };
   return { seek: win.seek, frames: win.frames, group: 0, audio, levels, outcome: outcome! };
 }

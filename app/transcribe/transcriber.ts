@@ -40,6 +40,18 @@ export interface TranscriberInit {
    * from here does the alignment pass (Transcriber.fromCheckpoint: the float64 reference).
    */
   createAlignSession?: SessionFactory;
+  /** Where decoding goes on when a session's device is lost (WebGPU → WASM). */
+  fallback?: DeviceFallback;
+}
+
+/**
+ * A second decoder for when the first one's device goes away mid-job: the window being decoded
+ * is redone on a session from `createSession`, the windows already finished are kept.
+ */
+export interface DeviceFallback {
+  createSession: SessionFactory;
+  /** Whether `err`, thrown by a session, means its device is lost (may wait for device.lost to settle). */
+  isDeviceLost(err: unknown): Promise<boolean>;
 }
 
 /** 16 kHz mono samples: in memory, or streamed (chunks or app/audio windows). */
@@ -125,6 +137,7 @@ export class Transcriber {
       alignmentHeads: this.alignmentHeads,
       ...(this.init.createAlignSession ? { alignSession: this.alignSessionFactory() } : {}),
       emit,
+      ...(this.init.fallback ? { fallback: this.init.fallback } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       ...(hooks.gate ? { gate: hooks.gate } : {}),
     });
@@ -136,7 +149,7 @@ export class Transcriber {
         );
       await (o.mode === 'batched' ? runBatched(job, batch) : runSequential(job));
     } finally {
-      session.dispose();
+      job.d.session.dispose(); // the fallback session, if the job moved to one
       job.dispose();
     }
     return this.result(job, o, mel);

@@ -91,6 +91,12 @@ export type TranscribeEvent =
       windows: number;
     }
   | {
+      /** The job goes on differently than it started (the decoder moved to WASM after a device loss). */
+      type: 'notice';
+      code: 'backend-fallback';
+      message: string;
+    }
+  | {
       type: 'warning';
       code: WarningCode;
       message: string;
