@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { SlimError } from '../../models/errors.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { runModelDownload, runModelList, runModelRemove } from './model-catalog.ts';
 import { runModelInfo } from './model-info.ts';
 import { runTranscribe } from './transcribe.ts';
 
@@ -9,11 +10,27 @@ function buildProgram(): Command {
   const program = new Command('slim-whisper')
     .description('Local speech transcription with Whisper and a Slim-attention decoder')
     .exitOverride();
-  const model = program.command('model').description('inspect and convert Whisper models');
+  const model = program.command('model').description('list, download, inspect and convert Whisper models');
   model
-    .command('info [path]')
+    .command('list')
+    .description('the catalog (tiny … large-v3-turbo) with sizes, and what is installed')
+    .option('--json', 'print JSON')
+    .action(runModelList);
+  model
+    .command('download <names...>')
+    .description('download catalog models into the models folder ($SLIM_WHISPER_MODELS_DIR)')
+    .option('--json', 'JSON lines on stdout: progress and the installed path')
+    .option('--force', 'download again even if installed')
+    .action(runModelDownload);
+  model
+    .command('remove <names...>')
+    .description('delete installed catalog models (and paused downloads)')
+    .option('--json', 'JSON lines on stdout')
+    .action(runModelRemove);
+  model
+    .command('info [model]')
     .description(
-      'format, dimensions and the Slim conversion of a model (folder or ggml file; default: the embedded base model)',
+      'format, dimensions and the Slim conversion of a model (folder, ggml file or catalog name; default: the embedded base model)',
     )
     .option('--json', 'print JSON')
     .option(
@@ -27,7 +44,10 @@ function buildProgram(): Command {
   program
     .command('transcribe <files...>')
     .description('transcribe audio or video files and write transcripts/subtitles')
-    .option('--model <path>', 'model folder or ggml file (default: the embedded base model)')
+    .option(
+      '--model <path|name>',
+      'model folder, ggml file or catalog name, downloaded on first use (default: the embedded base model)',
+    )
     .option('--language <code>', 'language code, or auto to detect', 'auto')
     .option('--task <task>', 'transcribe or translate (to English)', 'transcribe')
     .option('--format <list>', 'comma-separated: srt,vtt,txt,json,csv,lrc', 'txt,srt')

@@ -2,6 +2,7 @@
 import { loadCheckpoint } from '../../models/import/load.ts';
 import { defaultCalibrationClips } from '../models/calibration.ts';
 import { resolveModel } from '../models/resolve.ts';
+import { cliDownloader } from './model-catalog.ts';
 import { AudioEncoder } from '../encoder/session.ts';
 import { convertCheckpoint } from '../models/conversion.ts';
 import { formatModelInfo, modelInfo } from '../models/info.ts';
@@ -18,7 +19,7 @@ export async function runModelInfo(pathArg: string | undefined, opts: ModelInfoO
   const log = (line: string): void => {
     if (!opts.json) process.stderr.write(`${line}\n`);
   };
-  const { path, embedded } = await resolveModel(pathArg);
+  const { path, embedded } = await resolveModel(pathArg, { download: cliDownloader(!!opts.json) });
   log(`loading ${path}${embedded ? ' (embedded model, hashes verified)' : ''}`);
   const ckpt = await loadCheckpoint(path);
   const clips = opts.calibration === false ? [] : (opts.calibrate ?? defaultCalibrationClips());

@@ -7,6 +7,7 @@ import { probeAudioFile, streamAudioFile } from '../audio/read.ts';
 import { openEngine, type BackendRequest, type Engine } from '../engine/open-engine.ts';
 import { exportTranscript } from '../export/write.ts';
 import { resolveModel } from '../models/resolve.ts';
+import { cliDownloader } from './model-catalog.ts';
 import { parseFormats } from '../subtitles/index.ts';
 import type { TranscribeEvent, TranscriptionResult } from '../transcribe/types.ts';
 
@@ -121,7 +122,7 @@ async function transcribeFile(engine: Engine, file: string, opts: TranscribeCliO
 export async function runTranscribe(inputs: string[], opts: TranscribeCliOptions): Promise<void> {
   const backend = choice(opts.backend, ['auto', 'webgpu', 'wasm'] as const, '--backend') as BackendRequest;
   parseFormats(opts.format); // fail on a bad --format before any work
-  const { path } = await resolveModel(opts.model);
+  const { path } = await resolveModel(opts.model, { download: cliDownloader(!!opts.json) });
   const ckpt = await loadCheckpoint(path);
   const engine = await openEngine(ckpt, { backend });
   const info = engine.info;

@@ -65,6 +65,8 @@ const OFFLINE_CODES = new Set([
   'EHOSTUNREACH',
   'ENETDOWN',
   'EHOSTDOWN',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
 /** Statuses worth another try. */
@@ -159,10 +161,16 @@ async function gitBlobSha1(path: string, size: number): Promise<string> {
   return h.digest('hex');
 }
 
+/** fetch's "fetch failed" with the reason under it: "fetch failed (getaddrinfo ENOTFOUND host)". */
 function describeError(err: unknown): string {
-  const code = networkErrorCode(err);
   const msg = err instanceof Error ? err.message : String(err);
-  return code && !msg.includes(code) ? `${msg} (${code})` : msg;
+  const cause = (err as { cause?: unknown }).cause;
+  const inner = cause instanceof Error ? cause.message : undefined;
+  const code = networkErrorCode(err);
+  const detail = inner && inner !== msg ? inner : code;
+  return detail && !msg.includes(detail)
+    ? `${msg} (${detail}${code && !detail.includes(code) ? `, ${code}` : ''})`
+    : msg;
 }
 
 /**
@@ -213,9 +221,10 @@ export async function downloadFile(req: FileDownloadRequest): Promise<FileDownlo
       if (err.progressed) failures = 0;
       failures++;
       if (failures > retries || attempts > 100) {
+        const kept = await partSize(part);
         throw new SlimError(
           'MODEL_DOWNLOAD',
-          `${req.url}: ${err.message} (gave up after ${attempts} tries; ${await partSize(part)} bytes kept in ${part} for a resume)`,
+          `${req.url}: ${err.message} (gave up after ${attempts} tries${kept > 0 ? `; ${kept} bytes kept in ${part} for a resume` : ''})`,
           { cause: err },
         );
       }

@@ -354,15 +354,13 @@ async function explain(
     return new SlimError('IO', `${m.name}: ${(err as Error).message} (in ${staging})`, { cause: err });
   }
   const hint = manualInstallHint(m, dir, endpoint);
+  // A staging folder with no bytes in it yet is no help to a resume: leave no litter.
+  const kept = (await pathBytes(join(staging, 'model'))) > 0;
+  if (!kept) await rm(staging, { recursive: true, force: true });
+  const again = kept ? `downloading it again resumes from ${staging}` : 'nothing was kept';
   switch (err.code) {
     case 'CANCELLED':
-      return new SlimError(
-        'CANCELLED',
-        `download of ${m.name} paused: ${staging} is kept, and downloading it again resumes`,
-        {
-          cause: err,
-        },
-      );
+      return new SlimError('CANCELLED', `download of ${m.name} stopped: ${again}`, { cause: err });
     case 'MODEL_OFFLINE':
       return new SlimError(
         'MODEL_OFFLINE',
@@ -376,11 +374,7 @@ async function explain(
         cause: err,
       });
     case 'MODEL_DOWNLOAD':
-      return new SlimError(
-        'MODEL_DOWNLOAD',
-        `${m.name}: ${err.message}. Downloading it again resumes.\n${hint}`,
-        { cause: err },
-      );
+      return new SlimError('MODEL_DOWNLOAD', `${m.name}: ${err.message}; ${again}.\n${hint}`, { cause: err });
     default:
       return err;
   }

@@ -19,10 +19,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CatalogModel } from '../../../models/catalog/catalog.ts';
 import { SlimError } from '../../../models/errors.ts';
 import { downloadModel, partialDownload, type DownloadProgress } from '../../../app/models/download.ts';
-import { closedPort, COMMIT, startFakeHub, type FakeHub } from './hf-server.ts';
+import { closedPort, COMMIT, fakeModel, startFakeHub, type FakeHub } from './hf-server.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'slim-download-'));
 let hub: FakeHub;
@@ -30,32 +29,14 @@ let dir: string;
 let n = 0;
 
 const REPO = 'test/whisper-fake';
-const files = {
-  'config.json': Buffer.from(JSON.stringify({ model_type: 'whisper', d_model: 8 })),
-  'tokenizer.json': Buffer.from(JSON.stringify({ model: { vocab: { a: 0 } } })),
-  'model.safetensors': randomBytes(1_500_000),
-};
-const FAKE: CatalogModel = {
-  name: 'fake',
-  repo: REPO,
-  revision: 'main',
-  paramsM: 1,
-  multilingual: true,
-  description: 'test model',
-  files: [
-    { path: 'config.json', approxBytes: 100 },
-    { path: 'tokenizer.json', approxBytes: 100 },
-    { path: 'preprocessor_config.json', approxBytes: 100, optional: true }, // not served: skipped
-    { path: 'model.safetensors', approxBytes: 1_000_000 },
-  ],
-};
+const { entry: FAKE, files, serve } = fakeModel('fake', REPO);
 const smallBytes = files['config.json'].length + files['tokenizer.json'].length;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const fast = { retryBaseMs: 5 };
 
 before(async () => {
   hub = await startFakeHub();
-  for (const [path, content] of Object.entries(files)) hub.put(REPO, path, content);
+  serve(hub);
 });
 after(async () => {
   await hub.close();
@@ -269,7 +250,7 @@ test('abort mid-way: CANCELLED, the part is kept, and the next call resumes it',
     }),
     'CANCELLED',
   );
-  assert.match(err.message, /paused/);
+  assert.match(err.message, /stopped: downloading it again resumes/);
   const part = join(dir, '.download-fake', 'model', 'model.safetensors.part');
   const kept = statSync(part).size;
   assert.equal(kept, 500_000);
@@ -323,6 +304,7 @@ test('offline (connection refused): MODEL_OFFLINE naming the URLs to fetch and t
   for (const f of FAKE.files)
     assert.ok(err.message.includes(`${endpoint}/${REPO}/resolve/main/${f.path}`), f.path);
   assert.ok(err.message.includes(join(dir, 'fake')), err.message);
+  assert.deepEqual(readdirSync(dir), [], 'no staging folder left');
 });
 
 test('a second download of the same model while one runs is refused; the first one finishes', async () => {

@@ -8,6 +8,8 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { CatalogModel } from '../../../models/catalog/catalog.ts';
 
 export const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 
@@ -173,4 +175,32 @@ export async function closedPort(): Promise<number> {
   const { port } = s.address() as AddressInfo;
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
+}
+
+/** A stand-in model: small JSON files in git, random "weights" in LFS, an optional file not served. */
+export function fakeModel(name = 'fake', repo = 'test/whisper-fake') {
+  const files = {
+    'config.json': Buffer.from(JSON.stringify({ model_type: 'whisper', d_model: 8 })),
+    'tokenizer.json': Buffer.from(JSON.stringify({ model: { vocab: { a: 0 } } })),
+    'model.safetensors': randomBytes(1_500_000),
+  };
+  const entry: CatalogModel = {
+    name,
+    repo,
+    revision: 'main',
+    paramsM: 1,
+    multilingual: true,
+    description: 'test model',
+    files: [
+      { path: 'config.json', approxBytes: 100 },
+      { path: 'tokenizer.json', approxBytes: 100 },
+      { path: 'preprocessor_config.json', approxBytes: 100, optional: true }, // not served: skipped
+      { path: 'model.safetensors', approxBytes: 1_000_000 },
+    ],
+  };
+  return {
+    entry,
+    files,
+    serve: (hub: FakeHub) => Object.entries(files).forEach(([p, c]) => hub.put(repo, p, c)),
+  };
 }
