@@ -21,7 +21,7 @@ export function formatBytes(bytes: number): string {
   let v = bytes;
   let i = 0;
   for (; v >= 1000 && i < units.length - 1; i++) v /= 1000;
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
+  return `${i === 0 ? Math.round(v) : v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
 }
 
 const fmtEta = (ms: number | null): string => {

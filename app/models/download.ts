@@ -124,7 +124,7 @@ class Rate {
     if (this.samples.length < 2) return null;
     const [t0, b0] = this.samples[0]!;
     const [t1, b1] = this.samples[this.samples.length - 1]!;
-    return t1 - t0 >= 200 ? ((b1 - b0) * 1000) / (t1 - t0) : null;
+    return t1 - t0 >= 1000 ? ((b1 - b0) * 1000) / (t1 - t0) : null; // a shorter span is noise
   }
 }
 
