@@ -166,7 +166,7 @@ async function acquireLock(
     if ((err as { code?: string }).code === 'ELOCKED') {
       throw new SlimError(
         'MODEL_DOWNLOAD',
-        `${name} is already being downloaded into ${dir} (by this or another process); wait for it to finish or cancel it`,
+        `${name} is already being downloaded into ${dir} (by this or another process); wait for it to finish or cancel it (a lock left by a crash expires after 30 s)`,
         { cause: err },
       );
     }
@@ -326,7 +326,7 @@ export async function downloadModel(
     emit('done', last, m.files.length - 1);
     return installed;
   } catch (err) {
-    throw await explain(err, m, dir, endpoint, staging, signal);
+    throw await explain(err, m, dir, endpoint, staging, lost.signal);
   } finally {
     await release().catch(() => {}); // a lock already lost needs no release
   }
@@ -339,18 +339,19 @@ async function explain(
   dir: string,
   endpoint: string,
   staging: string,
-  signal: AbortSignal,
+  lockLost: AbortSignal,
 ): Promise<SlimError> {
+  if (lockLost.aborted) {
+    const why = lockLost.reason instanceof Error ? lockLost.reason.message : String(lockLost.reason);
+    return new SlimError(
+      'MODEL_DOWNLOAD',
+      `${m.name}: the download lock was lost (${why}); download it again`,
+      {
+        cause: err,
+      },
+    );
+  }
   if (!(err instanceof SlimError)) {
-    if (signal.aborted && signal.reason instanceof Error) {
-      return new SlimError(
-        'MODEL_DOWNLOAD',
-        `${m.name}: the download lock was lost (${signal.reason.message})`,
-        {
-          cause: err,
-        },
-      );
-    }
     return new SlimError('IO', `${m.name}: ${(err as Error).message} (in ${staging})`, { cause: err });
   }
   const hint = manualInstallHint(m, dir, endpoint);
