@@ -11,7 +11,7 @@
  * in git with the content and an ETag that is the git blob sha1. Redirects are followed by hand
  * to read those headers. A mirror without them gets size checks only.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat, truncate } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -111,6 +111,12 @@ class HashError extends SlimError {
   }
 }
 
+/** The hash of a part as the last attempt left it, so a resume need not read the part again. */
+interface HashCarry {
+  bytes: number;
+  hash: Hash | null;
+}
+
 /** Header metadata gathered along the redirect chain. */
 interface HubMeta {
   commit: string | null;
@@ -189,10 +195,11 @@ export async function downloadFile(req: FileDownloadRequest): Promise<FileDownlo
   let restartedAfterHash = false;
   let resumedFrom = 0;
   let anyResponse = false;
+  const carry: HashCarry = { bytes: -1, hash: null };
   for (;;) {
     attempts++;
     try {
-      const r = await attempt(req, part, idleMs, () => (anyResponse = true));
+      const r = await attempt(req, part, idleMs, carry, () => (anyResponse = true));
       if (resumedFrom === 0 && r.startedAt > 0) resumedFrom = r.startedAt;
       await verify(req, part, r);
       await rename(part, req.dest);
@@ -253,9 +260,19 @@ async function attempt(
   req: FileDownloadRequest,
   part: string,
   idleMs: number,
+  carry: HashCarry,
   onResponse: () => void,
 ): Promise<AttemptResult> {
   let start = await partSize(part);
+  // The kept part is hashed before the request: hashing gigabytes after it would leave the
+  // response unread for longer than a server (or the idle timer) waits.
+  let h: Hash;
+  if (carry.hash && carry.bytes === start)
+    h = carry.hash.copy(); // what the last attempt hashed
+  else {
+    h = createHash('sha256');
+    await hashPrefix(part, start, h);
+  }
   const idle = new AbortController();
   const signal = req.signal ? AbortSignal.any([req.signal, idle.signal]) : idle.signal;
   let timer: NodeJS.Timeout | undefined;
@@ -306,7 +323,8 @@ async function attempt(
       // The part may already be whole (a crash between the last byte and the rename).
       const m = /^bytes \*\/(\d+)$/.exec(res.headers.get('content-range') ?? '');
       const total = m ? Number(m[1]) : meta.linkedSize;
-      if (total === start) return finishWhole(part, start, meta, total);
+      if (total === start)
+        return { bytes: start, sha256: h.digest('hex'), meta, total, startedAt: start, verifiedWith: [] };
       await truncate(part, 0);
       throw new Transient('the server refused the resume range; starting the file over');
     }
@@ -360,8 +378,7 @@ async function attempt(
       throw new Transient(`the server reports ${total} bytes, the hub ${meta.linkedSize}`);
     }
 
-    const h = createHash('sha256');
-    await hashPrefix(part, start, h);
+    if (start === 0) h = createHash('sha256'); // a 200 to a ranged request: the part starts over
     const fh = await open(part, start > 0 ? 'r+' : 'w');
     let pos = start;
     try {
@@ -375,6 +392,8 @@ async function attempt(
         req.onBytes?.(pos, total);
       }
     } catch (err) {
+      carry.bytes = pos;
+      carry.hash = h.copy();
       if (req.signal?.aborted) throw err;
       const why = idle.signal.aborted ? `no data for ${idleMs / 1000} s` : describeError(err);
       throw new Transient(`connection lost at byte ${pos}${total ? ` of ${total}` : ''}: ${why}`, {
@@ -397,18 +416,6 @@ async function attempt(
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** A part that was already complete: hash it as it is. */
-async function finishWhole(
-  part: string,
-  bytes: number,
-  meta: HubMeta,
-  total: number | null,
-): Promise<AttemptResult> {
-  const h = createHash('sha256');
-  await hashPrefix(part, bytes, h);
-  return { bytes, sha256: h.digest('hex'), meta, total, startedAt: bytes, verifiedWith: [] };
 }
 
 /** Size and hash checks; a mismatch deletes the part. */
