@@ -303,7 +303,7 @@ export async function downloadModel(
       name: `Whisper ${m.name}`,
       format,
       file: 'model',
-      importedFrom: hubFileUrl(endpoint, m.repo, state.commit ?? m.revision, ''),
+      importedFrom: `${endpoint}/${m.repo}/tree/${state.commit ?? m.revision}`,
       addedAt: new Date().toISOString(),
       catalog: {
         name: m.name,
