@@ -1,0 +1,115 @@
+/**
+ * LocalAgreement-2 (Macháček et al., whisper_streaming): the live buffer is decoded again on
+ * every pass, and a word is confirmed once two consecutive hypotheses agree on it and on
+ * everything before it. Confirmed words are final: later passes may restate them differently
+ * (the buffer still holds their audio until it is trimmed), so each hypothesis is first lined
+ * up against the confirmed words still in the buffer and only its remainder takes part in the
+ * agreement. Whisper's own wording of those restated words is never shown again: captions grow
+ * at their end only, with no flicker and no repeats.
+ */
+import type { LiveWord } from './types.ts';
+
+/** Case and punctuation do not make two words different ("Americans," = "americans"). */
+export function wordKey(text: string): string {
+  const key = text.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+  return key === '' ? text.trim() : key;
+}
+
+/**
+ * How many leading words of `hyp` restate `committed`: the k whose prefix hyp[0, k) is closest
+ * to `committed` by word edit distance (ties: the longer prefix, so a restated word is not
+ * shown twice). Whisper drops or merges words when it decodes audio again, so an exact match
+ * would misplace the boundary.
+ */
+export function restatedLength(committed: readonly LiveWord[], hyp: readonly LiveWord[]): number {
+  const c = committed.map((w) => wordKey(w.text));
+  const h = hyp.map((w) => wordKey(w.text));
+  if (c.length === 0) return 0;
+  // dp[j] = edit distance between c[0, i) and h[0, j), row by row over i.
+  let prev = Array.from({ length: h.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= c.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= h.length; j++) {
+      const sub = prev[j - 1]! + (c[i - 1] === h[j - 1] ? 0 : 1);
+      row.push(Math.min(sub, prev[j]! + 1, row[j - 1]! + 1));
+    }
+    prev = row;
+  }
+  let best = 0;
+  for (let k = 1; k <= h.length; k++) if (prev[k]! <= prev[best]!) best = k;
+  return best;
+}
+
+export interface AgreementStep {
+  /** Leading words of the hypothesis that restated confirmed words (0 for flush). */
+  restated: number;
+  /** Newly confirmed words (appended to everything confirmed before). */
+  confirmed: LiveWord[];
+  /** The newest hypothesis' unconfirmed tail. */
+  tentative: LiveWord[];
+}
+
+export class LocalAgreement {
+  private readonly all: LiveWord[] = [];
+  /** Index in `all` of the first confirmed word whose audio is still in the buffer. */
+  private inBuffer = 0;
+  private previous: LiveWord[] = [];
+
+  /** Every word confirmed so far. */
+  get confirmed(): readonly LiveWord[] {
+    return this.all;
+  }
+
+  /** Confirmed words whose audio has left the buffer: the prompt of the next pass. */
+  get scrolledAway(): readonly LiveWord[] {
+    return this.all.slice(0, this.inBuffer);
+  }
+
+  /** Confirmed words whose audio is still in the buffer (each hypothesis restates them). */
+  get committedInBuffer(): readonly LiveWord[] {
+    return this.all.slice(this.inBuffer);
+  }
+
+  get tentative(): readonly LiveWord[] {
+    return this.previous;
+  }
+
+  /** Takes a hypothesis of the whole buffer; confirms the prefix it shares with the previous one. */
+  insert(hypothesis: readonly LiveWord[]): AgreementStep {
+    const restated = restatedLength(this.committedInBuffer, hypothesis);
+    const fresh = hypothesis.slice(restated);
+    let n = 0;
+    while (
+      n < fresh.length &&
+      n < this.previous.length &&
+      wordKey(fresh[n]!.text) === wordKey(this.previous[n]!.text)
+    )
+      n++;
+    const confirmed = fresh.slice(0, n);
+    this.all.push(...confirmed);
+    this.previous = fresh.slice(n);
+    return { restated, confirmed, tentative: this.previous };
+  }
+
+  /** The end of the stream: the last tail is confirmed as it stands. */
+  flush(): AgreementStep {
+    const confirmed = this.previous;
+    this.all.push(...confirmed);
+    this.previous = [];
+    return { restated: 0, confirmed, tentative: [] };
+  }
+
+  /** The buffer now starts at `ms`: confirmed words centred before it are no longer in its audio. */
+  trimmed(ms: number): void {
+    while (this.inBuffer < this.all.length) {
+      const w = this.all[this.inBuffer]!;
+      if ((w.startMs + w.endMs) / 2 >= ms) break;
+      this.inBuffer++;
+    }
+  }
+
+  /** Drops the unconfirmed tail (the buffer lost its audio without confirming it). */
+  forgetTentative(): void {
+    this.previous = [];
+  }
+}

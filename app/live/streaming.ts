@@ -1,0 +1,278 @@
+/**
+ * Streaming transcription for live captions (whisper_streaming's online processor, on our
+ * engine): audio at 16 kHz is appended to a buffer; each pass encodes the whole buffer, decodes
+ * it with the confirmed text that has left the buffer as the prompt, and LocalAgreement-2
+ * (agreement.ts) confirms what two passes in a row agree on. The buffer is cut at the end of
+ * the last segment whose words are all confirmed, so a pass re-decodes only recent speech;
+ * its length is bounded by the encoder's window (2 · nAudioCtx frames: 30 s, or less with a
+ * shorter audio context, see audio-context.ts).
+ */
+import type { DecoderSession } from '../../kernels/decoder/types.ts';
+import type { ModelDimensions } from '../../models/checkpoint/types.ts';
+import { SlimError } from '../../models/errors.ts';
+import { HOP_LENGTH, SAMPLE_RATE } from '../../models/features/log-mel.ts';
+import type { Task, WhisperTokenizer } from '../../models/tokenizer/tokenizer.ts';
+import { decodeWithFallback, looksSilent, type FallbackOptions } from '../decoding/fallback.ts';
+import { detectLanguage } from '../decoding/language.ts';
+import { SeededRandom } from '../decoding/rng.ts';
+import type { AudioEncoderLike } from '../transcribe/job.ts';
+import { LocalAgreement } from './agreement.ts';
+import { hypothesisSegments, type HypothesisSegment } from './hypothesis.ts';
+import { MelBuffer } from './mel-buffer.ts';
+import type { LiveUpdate, LiveWord } from './types.ts';
+
+/** The engine parts a live session runs on; dims.nAudioCtx is the encoder's context. */
+export interface LiveModel {
+  dims: ModelDimensions;
+  tokenizer: WhisperTokenizer;
+  encoder: AudioEncoderLike;
+  createSession(size: { maxBatch: number; maxGroups: number }): DecoderSession | Promise<DecoderSession>;
+}
+
+export interface LiveOptions {
+  /** A language code; null or 'auto': detected once, from the first pass with a second of audio. */
+  language?: string | null;
+  task?: Task;
+  /** A pass runs once this much audio arrived since the last one (default 1000 ms). */
+  intervalMs?: number;
+  /** Beam search width (default null: greedy, the fastest). */
+  beamSize?: number | null;
+  /** Characters of confirmed text given as the prompt (default 200, as whisper_streaming). */
+  promptChars?: number;
+}
+
+/** Whisper's thresholds, at T = 0 only: sampling would make passes disagree at random. */
+const LIVE_FALLBACK: FallbackOptions = {
+  temperatures: [0],
+  compressionRatioThreshold: 2.4,
+  logProbThreshold: -1,
+  noSpeechThreshold: 0.6,
+};
+/** Audio kept when a pass hears no speech (a word may be starting at the end). */
+const KEEP_AFTER_SILENCE_MS = 1000;
+
+const msOf = (samples: number): number => (samples / SAMPLE_RATE) * 1000;
+
+export class LiveTranscriber {
+  private readonly mel: MelBuffer;
+  private readonly agreement = new LocalAgreement();
+  private readonly rng = new SeededRandom(0);
+  private language: string | null;
+  private received = 0;
+  private decodedUpTo = 0;
+  private disposed = false;
+
+  private constructor(
+    private readonly model: LiveModel,
+    private readonly session: DecoderSession,
+    private readonly o: Required<Omit<LiveOptions, 'language'>>,
+    language: string | null,
+  ) {
+    this.mel = new MelBuffer(model.dims.nMels);
+    this.language = model.tokenizer.multilingual ? language : 'en';
+  }
+
+  static async open(model: LiveModel, options: LiveOptions = {}): Promise<LiveTranscriber> {
+    const intervalMs = options.intervalMs ?? 1000;
+    if (!(intervalMs > 0))
+      throw new SlimError('INVALID_ARGUMENT', `intervalMs must be > 0, got ${intervalMs}`);
+    const beamSize = options.beamSize ?? null;
+    const session = await model.createSession({ maxBatch: beamSize ?? 1, maxGroups: 1 });
+    const language =
+      options.language === undefined || options.language === null || options.language === 'auto'
+        ? null
+        : options.language;
+    const o = {
+      task: options.task ?? 'transcribe',
+      intervalMs,
+      beamSize,
+      promptChars: options.promptChars ?? 200,
+    };
+    return new LiveTranscriber(model, session, o as Required<Omit<LiveOptions, 'language'>>, language);
+  }
+
+  /** Longest buffer a pass can decode: the encoder's window. */
+  get maxBufferMs(): number {
+    return 2 * this.model.dims.nAudioCtx * (HOP_LENGTH / SAMPLE_RATE) * 1000;
+  }
+
+  get intervalMs(): number {
+    return this.o.intervalMs;
+  }
+
+  /** Audio received since the last pass. */
+  get pendingMs(): number {
+    return msOf(this.received - this.decodedUpTo);
+  }
+
+  get confirmed(): readonly LiveWord[] {
+    return this.agreement.confirmed;
+  }
+
+  push(samples: Float32Array): void {
+    if (this.disposed) throw new SlimError('INVALID_ARGUMENT', 'the live transcriber was disposed');
+    this.mel.append(samples);
+    this.received += samples.length;
+  }
+
+  /** Decodes the buffer once and confirms what this pass and the one before agree on. */
+  async pass(): Promise<LiveUpdate> {
+    const t0 = performance.now();
+    this.decodedUpTo = this.received;
+    const segments = await this.decode();
+    const step = this.agreement.insert(segments.flatMap((s) => s.words));
+    if (segments.length === 0) this.afterSilence();
+    else this.trim(segments, step.restated + step.confirmed.length);
+    return this.update(step.confirmed, step.tentative, performance.now() - t0, false);
+  }
+
+  /** The end of the audio: a last pass, then its whole hypothesis is confirmed. */
+  async finish(): Promise<LiveUpdate> {
+    const t0 = performance.now();
+    const confirmed: LiveWord[] = [];
+    if (this.received > this.decodedUpTo || this.agreement.tentative.length) {
+      this.decodedUpTo = this.received;
+      const segments = await this.decode();
+      confirmed.push(...this.agreement.insert(segments.flatMap((s) => s.words)).confirmed);
+    }
+    confirmed.push(...this.agreement.flush().confirmed);
+    return this.update(confirmed, [], performance.now() - t0, true);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.session.dispose();
+  }
+
+  private update(
+    confirmed: LiveWord[],
+    tentative: readonly LiveWord[],
+    decodeMs: number,
+    final: boolean,
+  ): LiveUpdate {
+    return {
+      confirmed,
+      tentative: [...tentative],
+      audioMs: Math.round(msOf(this.received)),
+      bufferStartMs: Math.round(msOf(this.mel.startSample)),
+      decodeMs: Math.round(decodeMs),
+      final,
+    };
+  }
+
+  /** One pass over the buffer: its hypothesis as segments (none when it hears no speech). */
+  private async decode(): Promise<HypothesisSegment[]> {
+    const { dims, tokenizer, encoder } = this.model;
+    const win = this.mel.window(2 * dims.nAudioCtx);
+    if (win.frames === 0) return [];
+    const audio = await encoder.encode(win.mel);
+    if (audio.length !== dims.nAudioCtx * dims.nAudioState)
+      throw new SlimError(
+        'INTERNAL',
+        `encoder output holds ${audio.length} values, expected ${dims.nAudioCtx * dims.nAudioState}`,
+      );
+    await this.session.setAudio([audio]);
+    if (this.language === null) {
+      if (msOf(this.mel.sampleCount) < 1000) return [];
+      this.language = (await detectLanguage(this.session, tokenizer, 0))[0]!.language;
+    }
+    const [outcome] = await decodeWithFallback(
+      { session: this.session, tokenizer, rng: this.rng },
+      [{ group: 0, prompt: this.prompt() }],
+      { task: this.o.task, language: this.language, beamSize: this.o.beamSize },
+      LIVE_FALLBACK,
+    );
+    const r = outcome!.result;
+    // Silence, or a repetition loop: nothing to agree on this time.
+    if (looksSilent(r, LIVE_FALLBACK) || r.compressionRatio > LIVE_FALLBACK.compressionRatioThreshold!)
+      return [];
+    const offsetMs = msOf(this.mel.startSample);
+    return hypothesisSegments(tokenizer, r.tokens, offsetMs, win.frames * 10, this.language);
+  }
+
+  /** The confirmed text whose audio has left the buffer, its last promptChars characters. */
+  private prompt(): number[] {
+    const text = this.agreement.scrolledAway.map((w) => w.text).join('');
+    const tail = text.length > this.o.promptChars ? text.slice(text.length - this.o.promptChars) : text;
+    return tail.trim() === '' ? [] : this.model.tokenizer.encode(' ' + tail.trim());
+  }
+
+  /**
+   * Cuts the buffer at the end of the last closed segment whose words are all confirmed
+   * (`confirmedWords`: leading words of the hypothesis that are). When the next pass would not
+   * fit the encoder's window, at the last confirmed word, or else the oldest audio goes.
+   */
+  private trim(segments: HypothesisSegment[], confirmedWords: number): void {
+    let words = 0;
+    let cutMs: number | null = null;
+    for (const s of segments) {
+      words += s.words.length;
+      if (words > confirmedWords) break;
+      if (s.closed) cutMs = s.endMs;
+    }
+    const startMs = msOf(this.mel.startSample);
+    const full = msOf(this.mel.sampleCount) + this.o.intervalMs > this.maxBufferMs;
+    if (cutMs === null && full) {
+      const inBuffer = this.agreement.committedInBuffer;
+      cutMs = inBuffer.length ? inBuffer[inBuffer.length - 1]!.endMs : startMs + this.maxBufferMs / 2;
+      if (!inBuffer.length) this.agreement.forgetTentative();
+    }
+    if (cutMs !== null && cutMs > startMs) this.cutAt(cutMs);
+  }
+
+  private afterSilence(): void {
+    const keep = (KEEP_AFTER_SILENCE_MS / 1000) * SAMPLE_RATE;
+    if (this.mel.sampleCount <= 2 * keep) return;
+    this.agreement.forgetTentative();
+    this.cutAt(msOf(this.mel.startSample + this.mel.sampleCount - keep));
+  }
+
+  private cutAt(ms: number): void {
+    const samples = Math.round((ms / 1000) * SAMPLE_RATE) - this.mel.startSample;
+    this.mel.cut(samples);
+    this.agreement.trimmed(msOf(this.mel.startSample));
+  }
+}
+
+/**
+ * Runs passes as audio arrives: a pass starts when `intervalMs` of new audio is there and no
+ * pass is running (audio that arrives during a pass waits for the next one, as in
+ * whisper_streaming's online mode). stop() ends with a final pass.
+ */
+export class LiveSession {
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly t: LiveTranscriber,
+    private readonly onUpdate: (u: LiveUpdate) => void,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  push(samples: Float32Array): void {
+    if (this.stopped) return;
+    this.t.push(samples);
+    this.kick();
+  }
+
+  /** Waits for the running pass, runs the final one and returns its update. */
+  async stop(): Promise<LiveUpdate> {
+    this.stopped = true;
+    while (this.running) await this.running;
+    const u = await this.t.finish();
+    this.onUpdate(u);
+    return u;
+  }
+
+  private kick(): void {
+    if (this.running || this.stopped || this.t.pendingMs < this.t.intervalMs) return;
+    this.running = this.t
+      .pass()
+      .then(this.onUpdate, this.onError)
+      .finally(() => {
+        this.running = null;
+        this.kick();
+      });
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The streaming transcriber on the real base model (WASM encoder and decoder): jfk.wav fed in
+ * 100 ms chunks. One model for the file, with a 15 s audio context (jfk is 11 s) to keep the
+ * test short; the full 30 s context runs the same code (bench/live.ts measures both).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readAudioFile } from '../../../app/audio/read.ts';
+import { wordErrorRate } from '../../../app/eval/index.ts';
+import { openLiveModel, type NodeLiveModel } from '../../../app/live/open-node.ts';
+import { LiveSession, LiveTranscriber } from '../../../app/live/streaming.ts';
+import type { LiveUpdate, LiveWord } from '../../../app/live/types.ts';
+import { loadCheckpoint } from '../../../models/import/load.ts';
+import { BASE_MODEL_DIR, sharedPath } from '../../helpers/shared.ts';
+import { ensureWasm } from '../../kernels/wasm/harness.ts';
+
+const REFERENCE =
+  'And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.';
+const CHUNK = 1600; // 100 ms
+
+let lm: NodeLiveModel;
+let audio: Float32Array;
+
+before(async () => {
+  await ensureWasm();
+  const ckpt = await loadCheckpoint(BASE_MODEL_DIR);
+  lm = await openLiveModel(ckpt, { nAudioCtx: 750 });
+  audio = (await readAudioFile(sharedPath('audio', 'jfk.wav'))).samples;
+});
+
+after(async () => {
+  await lm?.dispose();
+});
+
+const text = (ws: readonly LiveWord[]): string => ws.map((w) => w.text).join('');
+/** Lower case, no punctuation: a caption cut mid-sentence ("And so...") compared word by word. */
+const plain = (s: string): string => s.toLowerCase().replace(/[^\p{L}\p{N}\s]/gu, ' ');
+
+test('jfk.wav in 100 ms chunks: captions confirmed in order, never rewritten, ending as the reference', async () => {
+  const t = await LiveTranscriber.open(lm.model, { language: 'en', intervalMs: 1000 });
+  const updates: LiveUpdate[] = [];
+  let shown: LiveWord[] = [];
+  const check = (u: LiveUpdate): void => {
+    updates.push(u);
+    // What was confirmed stays exactly as it was: the transcriber's list only grows at its end.
+    assert.deepEqual(t.confirmed.slice(0, shown.length), shown);
+    shown = [...shown, ...u.confirmed];
+    assert.deepEqual(t.confirmed, shown);
+    // Confirmed words are in time order, and the caption (confirmed + tentative) does not repeat
+    // confirmed words: it stays close to a prefix of what was said.
+    for (let i = 1; i < shown.length; i++) assert.ok(shown[i]!.startMs >= shown[i - 1]!.startMs - 500);
+    const caption = text(shown) + text(u.tentative);
+    const words = caption.trim().split(/\s+/).length;
+    const prefix = REFERENCE.split(' ').slice(0, words).join(' ');
+    const wer = wordErrorRate([{ reference: prefix, hypothesis: caption }], { normalize: plain }).wer;
+    assert.ok(wer <= 0.35, `caption "${caption}" vs "${prefix}": WER ${wer}`);
+  };
+  try {
+    // Computation-unaware simulation: a pass after every second of audio, as fast as it runs.
+    for (let i = 0; i < audio.length; i += CHUNK) {
+      t.push(audio.subarray(i, i + CHUNK));
+      if (t.pendingMs >= t.intervalMs) check(await t.pass());
+    }
+    const last = await t.finish();
+    check(last);
+    assert.equal(last.final, true);
+    assert.deepEqual(last.tentative, []);
+  } finally {
+    t.dispose();
+  }
+  const final = text(shown);
+  const wer = wordErrorRate([{ reference: REFERENCE, hypothesis: final }]).wer;
+  assert.ok(wer <= 0.1, `final "${final}": WER ${wer}`);
+  // Words were confirmed while the audio streamed, not only at the end.
+  const early = updates.filter((u) => !u.final && u.confirmed.length > 0);
+  assert.ok(early.length >= 4, `${early.length} passes confirmed words before the end`);
+  assert.ok(
+    updates.some((u) => u.bufferStartMs > 0),
+    'the buffer was cut at a confirmed segment end',
+  );
+  assert.ok(shown[shown.length - 1]!.endMs <= 11_100);
+});
+
+test('LiveSession: audio pushed faster than passes run is picked up by the next pass; stop() confirms the rest', async () => {
+  const t = await LiveTranscriber.open(lm.model, { language: 'en', intervalMs: 1000 });
+  const updates: LiveUpdate[] = [];
+  const errors: unknown[] = [];
+  const s = new LiveSession(
+    t,
+    (u) => updates.push(u),
+    (e) => errors.push(e),
+  );
+  try {
+    // All of it at once: the first pass starts at 1 s, the rest arrives while it runs.
+    for (let i = 0; i < audio.length; i += CHUNK) s.push(audio.subarray(i, i + CHUNK));
+    while (updates.length < 2) await new Promise((r) => setTimeout(r, 50));
+    const last = await s.stop();
+    assert.deepEqual(errors, []);
+    assert.equal(last.final, true);
+    assert.equal(last.audioMs, 11_000);
+  } finally {
+    t.dispose();
+  }
+  const final = updates.map((u) => text(u.confirmed)).join('');
+  assert.equal(final, text(t.confirmed));
+  const wer = wordErrorRate([{ reference: REFERENCE, hypothesis: final }]).wer;
+  assert.ok(wer <= 0.1, `final "${final}": WER ${wer}`);
+  // A pass at 1 s, one over the other 10 s that came meanwhile, the final one.
+  assert.equal(updates.length, 3);
+});
