@@ -14,11 +14,13 @@ import { convertDecoder } from '../../models/slim/convert.ts';
 import type { SelfForm } from '../../models/slim/decoder64.ts';
 import { WhisperTokenizer } from '../../models/tokenizer/tokenizer.ts';
 import { ReferenceDecoderSession } from '../../kernels/decoder/reference-session.ts';
+import type { DecoderSession } from '../../kernels/decoder/types.ts';
 import { packDecoder } from '../../kernels/decoder/weights.ts';
 import { openWasmDecoder } from '../../kernels/wasm/load-node.ts';
+import type { GpuContext } from '../../kernels/webgpu/device.ts';
 import { AudioEncoder } from '../encoder/session.ts';
 import { CONVERSION_VERSION, defaultCacheDir, type ConversionRecord } from '../models/conversion.ts';
-import { Transcriber } from '../transcribe/transcriber.ts';
+import { Transcriber, type DeviceFallback } from '../transcribe/transcriber.ts';
 
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
 
@@ -57,12 +59,11 @@ async function webgpuFactory(
   ckpt: WhisperCheckpoint,
   packed: ReturnType<typeof packDecoder>,
   request: BackendRequest,
+  given: GpuContext | undefined,
 ): Promise<
   | {
-      factory: (s: {
-        maxBatch: number;
-        maxGroups: number;
-      }) => Promise<import('../../kernels/decoder/types.ts').DecoderSession>;
+      factory: (s: { maxBatch: number; maxGroups: number }) => Promise<DecoderSession>;
+      gpu: GpuContext;
       adapter: string;
       notice: string | null;
     }
@@ -71,15 +72,16 @@ async function webgpuFactory(
   try {
     const { createGpuContext } = await import('../../kernels/webgpu/device.ts');
     const { createWebGPUDecoder } = await import('../../kernels/webgpu/session.ts');
-    const gpu = await createGpuContext();
+    const gpu = given ?? (await createGpuContext());
     const info = gpu.adapter.info;
     const adapter = `${info.vendor} ${info.architecture} ${info.description}`.trim() || 'WebGPU adapter';
     if (gpu.software && request === 'auto') {
-      gpu.device.destroy();
+      if (!given) gpu.device.destroy();
       return { notice: `WebGPU adapter "${adapter}" is a software rasteriser: using WASM` };
     }
     return {
       factory: (s) => createWebGPUDecoder(packed, { ...s, gpu }),
+      gpu,
       adapter,
       notice: gpu.software
         ? `WebGPU adapter "${adapter}" is a software rasteriser: expect it to be slow`
@@ -92,10 +94,33 @@ async function webgpuFactory(
   }
 }
 
-export async function openEngine(
-  ckpt: WhisperCheckpoint,
-  opts: { backend?: BackendRequest; threads?: number; cacheDir?: string } = {},
-): Promise<Engine> {
+/**
+ * Whether a WebGPU session's error means the device is gone. The session says so itself once
+ * device.lost has settled; an error that comes first (a destroyed device's failed readback)
+ * waits a moment for device.lost.
+ */
+async function isDeviceLost(gpu: GpuContext, err: unknown): Promise<boolean> {
+  if ((err instanceof SlimError && err.code === 'DEVICE_LOST') || gpu.lost) return true;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), 1000);
+  });
+  const lost = await Promise.race([gpu.device.lost.then(() => true), late]);
+  clearTimeout(timer);
+  return lost;
+}
+
+export interface OpenEngineOptions {
+  backend?: BackendRequest;
+  threads?: number;
+  cacheDir?: string;
+  /** The WebGPU device to decode on (default: one of its own). */
+  gpu?: GpuContext;
+  /** Sees every decoder session the engine opens (benchmarks read memory()). */
+  onSession?: (session: DecoderSession) => void;
+}
+
+export async function openEngine(ckpt: WhisperCheckpoint, opts: OpenEngineOptions = {}): Promise<Engine> {
   if (!ckpt.vocab) throw new SlimError('TOKENIZER', `${ckpt.source.path}: the model has no vocabulary`);
   const request = opts.backend ?? 'auto';
   const measured = storedForms(ckpt, opts.cacheDir);
@@ -104,14 +129,25 @@ export async function openEngine(
   let decoder: EngineInfo['decoder'] = 'wasm';
   let adapter: string | null = null;
   let notice: string | null = null;
-  let createSession = (s: { maxBatch: number; maxGroups: number }) => openWasmDecoder(packed, s);
+  const onSession = (session: DecoderSession): DecoderSession => {
+    opts.onSession?.(session);
+    return session;
+  };
+  const wasmSession = async (s: { maxBatch: number; maxGroups: number }): Promise<DecoderSession> =>
+    onSession(await openWasmDecoder(packed, s));
+  let createSession = wasmSession;
+  let fallback: DeviceFallback | undefined;
+  let gpuCtx: GpuContext | null = null;
   if (request !== 'wasm') {
-    const gpu = await webgpuFactory(ckpt, packed, request);
+    const gpu = await webgpuFactory(ckpt, packed, request, opts.gpu);
     notice = gpu.notice;
     if ('factory' in gpu) {
       decoder = 'webgpu';
       adapter = gpu.adapter;
-      createSession = gpu.factory as typeof createSession;
+      const ctx = gpu.gpu;
+      gpuCtx = ctx;
+      createSession = async (s) => (ctx.lost ? wasmSession(s) : onSession(await gpu.factory(s)));
+      fallback = { createSession: wasmSession, isDeviceLost: (err) => isDeviceLost(ctx, err) };
     }
   }
   const encoder = await AudioEncoder.create(ckpt, {
@@ -125,21 +161,23 @@ export async function openEngine(
     ...(ckpt.alignmentHeads ? { alignmentHeads: ckpt.alignmentHeads } : {}),
     encoder,
     createSession,
+    ...(fallback ? { fallback } : {}),
     // Word alignment needs cross-attention weights: the float64 session provides them until the
     // fast sessions implement align().
     createAlignSession: () => new ReferenceDecoderSession(ckpt, 'baseline', 1, 1),
   });
-  return {
-    transcriber,
-    info: {
-      decoder,
-      adapter,
-      encoder: `onnxruntime-web wasm fp32`,
-      threads: encoder.info.threads,
-      forms,
-      calibrated: measured !== null,
-      notice,
-    },
-    dispose: () => encoder.dispose(),
+  const info: EngineInfo = {
+    decoder,
+    adapter,
+    encoder: `onnxruntime-web wasm fp32`,
+    threads: encoder.info.threads,
+    forms,
+    calibrated: measured !== null,
+    notice,
   };
+  void gpuCtx?.device.lost.then((lost) => {
+    info.decoder = 'wasm';
+    info.notice = `WebGPU device lost (${lost.message || lost.reason}): decoding on WASM`;
+  });
+  return { transcriber, info, dispose: () => encoder.dispose() };
 }
