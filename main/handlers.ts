@@ -19,6 +19,7 @@ import { SlimError } from '../models/errors.ts';
 import { writeFileAtomic } from './services/atomic.ts';
 import { PathGrants } from './services/grants.ts';
 import { JobJournals } from './services/journal.ts';
+import { ModelFiles } from './services/model-files.ts';
 import { ModelStore, type BundledModel } from './services/model-store.ts';
 import { SettingsStore } from './services/settings-store.ts';
 import { DEFAULT_SETTINGS } from '../app/ipc/settings.ts';
@@ -96,6 +97,7 @@ export function createHandlers(deps: HandlerDeps): HandlerContext {
   const grants = deps.grants ?? new PathGrants();
   const settings = new SettingsStore(deps.userData);
   const models = new ModelStore(deps.userData, deps.bundledModels);
+  const modelFiles = new ModelFiles(models);
   const journals = new JobJournals(deps.userData);
 
   const handlers: Handlers = {
@@ -154,6 +156,11 @@ export function createHandlers(deps: HandlerDeps): HandlerContext {
       const chosen = await needDialogs(deps.dialogs).pickModel(kind);
       return chosen === null ? null : models.import(chosen);
     },
+    'models:files': async (id) => {
+      const { dir: _dir, ...list } = await modelFiles.list(id);
+      return list;
+    },
+    'models:read': (id, name) => modelFiles.read(id, name),
     'models:delete': async (id) => {
       await models.delete(id);
       if ((await settings.get()).model === id) await settings.set({ model: DEFAULT_SETTINGS.model });

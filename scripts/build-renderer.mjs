@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the renderer (React app), the engine worker and their assets into dist/renderer:
 //   index.html (CSP filled in), assets/app.js + app.css, assets/engine-worker.js (+ chunks),
-//   ort/ (onnxruntime-web's WASM files, for the engine when it runs onnxruntime in the worker).
+//   assets/kernels.wasm (the decoder's WASM kernels, npm run build:wasm), ort/ (onnxruntime-web's
+//   WASM files: the worker's encoder sets env.wasm.wasmPaths to ../ort/).
 import { build } from 'esbuild';
 import {
   copyFileSync,
@@ -68,6 +69,12 @@ await Promise.all([
 ]);
 
 copyFileSync('renderer/icon.svg', join(OUT, 'assets', 'icon.svg'));
+const KERNELS = 'kernels/wasm/build/kernels.wasm';
+if (!existsSync(KERNELS)) {
+  console.error(`${KERNELS} is missing: run npm run build:wasm first`);
+  process.exit(1);
+}
+copyFileSync(KERNELS, join(OUT, 'assets', 'kernels.wasm'));
 // One line on purpose: electronegativity reads its eng-disable comment from the flagged line
 // (the reasons are in the comment above the placeholder in renderer/index.html).
 const meta = `<meta http-equiv="Content-Security-Policy" content="${CSP}" /><!-- eng-disable CSP_GLOBAL_CHECK -->`;

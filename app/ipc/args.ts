@@ -29,6 +29,13 @@ export const JOB_ID = str({
   patternName: 'a job id (A-Z, a-z, 0-9, _ -)',
 });
 const MODEL_ID = str({ min: 1, max: 128, pattern: /^[a-z0-9][a-z0-9._-]*$/, patternName: 'a model id' });
+/** A file inside a model folder: relative, '/'-separated, no '..' part. */
+const MODEL_FILE = str({
+  min: 1,
+  max: 512,
+  pattern: /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/,
+  patternName: 'a file inside the model folder',
+});
 const FILE_NAME = str({
   min: 1,
   max: 255,
@@ -74,6 +81,8 @@ export const ARG_CHECKS: ArgChecks = {
   'models:list': tuple<[]>([], 'models:list'),
   'models:import': tuple([oneOf(['folder', 'file'] as const)], 'models:import'),
   'models:delete': tuple([MODEL_ID], 'models:delete'),
+  'models:files': tuple([MODEL_ID], 'models:files'),
+  'models:read': tuple([MODEL_ID, MODEL_FILE], 'models:read'),
   'jobs:begin': tuple([jobStart], 'jobs:begin'),
   'jobs:append': tuple([JOB_ID, arrayOf(transcriptSegment, { min: 1, max: 10_000 })], 'jobs:append'),
   'jobs:saveEdits': tuple([JOB_ID, arrayOf(transcriptSegment, { max: 100_000 })], 'jobs:saveEdits'),

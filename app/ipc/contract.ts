@@ -65,6 +65,16 @@ export interface ModelEntry {
 
 export type ModelImportKind = 'folder' | 'file';
 
+/**
+ * The files of an installed model that the engine worker loads, by name relative to the
+ * model's folder ('config.json', 'onnx/encoder_model_quantized.onnx'); read with models:read.
+ */
+export interface ModelFileList {
+  id: string;
+  format: SourceFormat;
+  files: Array<{ name: string; bytes: number }>;
+}
+
 /** What a job was started with, kept in its journal so that it can be resumed as it was. */
 export interface JobSettings {
   model: string;
@@ -117,6 +127,9 @@ export interface IpcChannels {
   'models:list': [[], ModelEntry[]];
   'models:import': [[kind: ModelImportKind], ModelEntry | null];
   'models:delete': [[id: string], ModelEntry[]];
+  'models:files': [[id: string], ModelFileList];
+  /** One file of models:files' list (no other name is served). */
+  'models:read': [[id: string, name: string], Uint8Array];
   'jobs:begin': [[start: JobStart], JobSummary];
   'jobs:append': [[jobId: string, segments: TranscriptSegment[]], number];
   'jobs:finish': [[jobId: string, end: JobEnd], JobSummary];
@@ -148,6 +161,8 @@ export const API_CHANNELS = {
   listModels: 'models:list',
   importModel: 'models:import',
   deleteModel: 'models:delete',
+  modelFiles: 'models:files',
+  readModelFile: 'models:read',
   beginJob: 'jobs:begin',
   appendSegments: 'jobs:append',
   finishJob: 'jobs:finish',

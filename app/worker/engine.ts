@@ -1,25 +1,26 @@
 /**
- * THE SEAM between the worker and the transcription engine. The worker owns messages, audio
- * decoding, pause/resume/cancel and progress; the engine owns everything from log-mel to text.
+ * The transcription engine inside the worker. The worker owns messages, audio decoding,
+ * pause/resume/cancel and progress; the engine owns everything from log-mel to text.
  *
- * The engine's side exists: app/transcribe's Transcriber, adapted to this interface by
- * transcriberEngine() (transcriber-engine.ts; tests/renderer/worker-engine.slow.test.ts runs
- * jfk.wav through EngineHost with the real base model in Node). What is missing is building a
- * Transcriber INSIDE the worker, which needs the model there:
- *   1. the chosen model's data in the worker: a `models:prepare` channel in which the main
- *      process loads the checkpoint (models/import, fs-based), converts and packs the Slim
- *      decoder (kernels/decoder/weights.ts packDecoder) and hands over dims, vocabulary,
- *      encoder weights/graph and the packed decoder as transferable buffers (cached per model
- *      fingerprint in userData); or byte-based loaders in models/import that read files the
- *      app protocol serves;
- *   2. kernels/wasm/build/kernels.wasm in dist/renderer (compiled with WebAssembly.compileStreaming
- *      in the worker) and onnxruntime-web's files from dist/renderer/ort (`env.wasm.wasmPaths`);
- *   3. on WebGPU, the GPUDevice from navigator.gpu in the worker shared with onnxruntime-web.
- * Until then loadEngine returns null and a job ends after the real front end (decoding +
- * log-mel) with a BACKEND error saying that no decoder is built in: no fake text.
+ * loadEngine builds it from the chosen model's files, which the main process serves
+ * (models:files / models:read, only files of an installed model) and the page hands over
+ * ('need-model' → 'model'): the byte-based loader (models/import/bytes.ts) parses them, the
+ * decoder is converted to Slim and packed here (app/engine/assemble.ts), the encoder runs on
+ * onnxruntime-web (its WASM files from ../ort/), the decoder on WebGPU (navigator.gpu in the
+ * worker) or on the WASM kernels (assets/kernels.wasm). The checkpoint and packed decoder are
+ * kept per model, the engine per model and backend, for the worker's lifetime.
  */
-import type { BackendStatus, JobStage, TranscribeOptions } from './protocol.ts';
+import type { WhisperCheckpoint } from '../../models/checkpoint/types.ts';
+import { checkpointFromBytes } from '../../models/import/bytes.ts';
+import type { SelfForm } from '../../models/slim/decoder64.ts';
+import type { PackedDecoder } from '../../kernels/decoder/weights.ts';
+import { wasmApi, type WasmModule } from '../../kernels/wasm/wasm-api.ts';
+import { assembleEngine, packSlimDecoder, type Engine } from '../engine/assemble.ts';
+import type { BackendStatus, JobStage, ModelData, TranscribeOptions } from './protocol.ts';
+import { transcriberEngine } from './transcriber-engine.ts';
 import type { TranscriptSegment } from '../ipc/transcript.ts';
+
+import { SlimError } from '../../models/errors.ts';
 
 export interface EngineHooks {
   /** Report progress: `processedS` counts from the start of the file. */
@@ -41,12 +42,134 @@ export interface EngineInput {
 
 export interface TranscriptionEngine {
   transcribe(input: EngineInput, options: TranscribeOptions, hooks: EngineHooks): Promise<void>;
+  /** Where it really runs, when that differs from the probe's choice (WebGPU failed: WASM). */
+  backend?: BackendStatus;
 }
 
-/** SEAM: no engine is built in yet. */
+/** What loadEngine needs from its surroundings (the worker's; tests may give their own). */
+export interface EngineEnv {
+  /** The model's files, asked of the page (which asks the main process). */
+  fetchModel(model: string): Promise<ModelData>;
+  /** Told when a model starts and finishes loading (for the UI). */
+  onStatus?(model: string, state: 'loading' | 'ready', detail: string): void;
+  /** The compiled kernel module; default: assets/kernels.wasm beside the worker script. */
+  kernels?: () => Promise<WasmModule>;
+}
+
+/** The worker script's URL (assets/engine-worker.js): kernels.wasm and ../ort/ are beside it. */
+function scriptUrl(): string {
+  return (globalThis as unknown as { location: { href: string } }).location.href;
+}
+
+let kernelModule: Promise<WasmModule> | null = null;
+
+function kernelsFromAssets(): Promise<WasmModule> {
+  kernelModule ??= (async () => {
+    const res = await fetch(new URL('./kernels.wasm', scriptUrl()));
+    if (!res.ok) throw new SlimError('BACKEND', `kernels.wasm could not be loaded (HTTP ${res.status})`);
+    return wasmApi.compile(await res.arrayBuffer());
+  })();
+  kernelModule.catch(() => (kernelModule = null));
+  return kernelModule;
+}
+
+let ortConfigured = false;
+
+/** onnxruntime-web fetches its .wasm (and thread workers' .mjs) from dist/renderer/ort/. */
+async function configureOrt(): Promise<void> {
+  if (ortConfigured || typeof process !== 'undefined') return; // Node resolves its own files
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.wasmPaths = new URL('../ort/', scriptUrl()).href;
+  ort.env.logLevel = 'error';
+  ortConfigured = true;
+}
+
+interface Prepared {
+  model: string;
+  ckpt: WhisperCheckpoint;
+  packed: { packed: PackedDecoder; forms: SelfForm[] };
+  calibrated: boolean;
+}
+
+let prepared: Promise<Prepared> | null = null;
+const engines = new Map<string, Promise<{ engine: Engine; status: BackendStatus }>>();
+
+/** Parses, converts and packs a model once (one model is kept: a new one replaces it). */
+function prepare(model: string, env: EngineEnv): Promise<Prepared> {
+  if (prepared) {
+    const p = prepared;
+    return p.then((x) => (x.model === model ? x : fresh()));
+  }
+  return fresh();
+
+  function fresh(): Promise<Prepared> {
+    for (const [key, e] of engines)
+      if (key.startsWith(`${model}|`) === false) {
+        engines.delete(key);
+        void e.then((x) => x.engine.dispose()).catch(() => undefined);
+      }
+    prepared = (async () => {
+      const data = await env.fetchModel(model);
+      const ckpt = checkpointFromBytes(data.format, new Map(Object.entries(data.files)), model);
+      return { model, ckpt, packed: packSlimDecoder(ckpt, data.forms), calibrated: data.forms !== null };
+    })();
+    prepared.catch(() => (prepared = null));
+    return prepared;
+  }
+}
+
+function describe(engine: Engine, calibrated: boolean): string {
+  const i = engine.info;
+  const dec = i.decoder === 'webgpu' ? `WebGPU (${i.adapter ?? 'GPU'})` : 'WASM kernels';
+  return `encoder on ${i.encoder} (${i.threads} thread${i.threads === 1 ? '' : 's'}), Slim decoder on ${dec}, ${
+    calibrated ? 'measured' : 'X-cache'
+  } forms`;
+}
+
+/**
+ * The engine for `model` on the probed backend. Where WebGPU was chosen but its decoder cannot
+ * start, the engine runs on WASM and says so (its `backend` carries the fallback and the reason).
+ */
 export async function loadEngine(
-  _model: string,
-  _backend: BackendStatus,
-): Promise<TranscriptionEngine | null> {
-  return null;
+  model: string,
+  backend: BackendStatus,
+  env: EngineEnv,
+): Promise<TranscriptionEngine> {
+  const key = `${model}|${backend.backend}|${backend.threads}`;
+  let entry = engines.get(key);
+  if (!entry) {
+    entry = (async () => {
+      env.onStatus?.(model, 'loading', 'Loading the model…');
+      await configureOrt();
+      const p = await prepare(model, env);
+      const engine = await assembleEngine(
+        p.ckpt,
+        {
+          // A software adapter reaches here only when WebGPU was asked for by name.
+          backend: backend.backend === 'wasm' ? 'wasm' : backend.softwareAdapter ? 'webgpu' : 'auto',
+          threads: backend.threads,
+          forms: p.packed.forms,
+          wasmModule: env.kernels ?? kernelsFromAssets,
+          fallback: true,
+        },
+        p.packed,
+      );
+      const fellBack = backend.backend === 'webgpu' && engine.info.decoder === 'wasm';
+      const status: BackendStatus = fellBack
+        ? {
+            ...backend,
+            backend: 'wasm',
+            fellBack: true,
+            threads: engine.info.threads,
+            reason: engine.info.notice ?? 'WebGPU could not start: using WASM',
+          }
+        : { ...backend, threads: engine.info.decoder === 'wasm' ? engine.info.threads : backend.threads };
+      env.onStatus?.(model, 'ready', describe(engine, p.calibrated));
+      return { engine, status };
+    })();
+    entry.catch(() => engines.delete(key));
+    engines.set(key, entry);
+  }
+  const { engine, status } = await entry;
+  return { ...transcriberEngine(engine.transcriber), backend: status };
 }

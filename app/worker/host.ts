@@ -5,17 +5,17 @@
  */
 import { chooseBackend, probeAdapter, adapterLabel, type GpuLike } from '../encoder/backend.ts';
 import { hardwareThreads, threadsAvailable } from '../encoder/runtime.ts';
-import { SlimError, toErrorData } from '../../models/errors.ts';
+import { fromErrorData, SlimError, toErrorData } from '../../models/errors.ts';
 import type { BackendSetting } from '../ipc/settings.ts';
-import type { EngineHooks, TranscriptionEngine } from './engine.ts';
+import type { EngineEnv, EngineHooks, TranscriptionEngine } from './engine.ts';
 import { decodePayload, JobControl, runEngine } from './job.ts';
-import type { BackendStatus, WorkerEvent, WorkerRequest } from './protocol.ts';
+import type { BackendStatus, ModelData, WorkerEvent, WorkerRequest } from './protocol.ts';
 
 export interface HostDeps {
   post(event: WorkerEvent): void;
   /** navigator.gpu in a worker; undefined in Node tests or where WebGPU is missing. */
   gpu: GpuLike | undefined;
-  loadEngine(model: string, backend: BackendStatus): Promise<TranscriptionEngine | null>;
+  loadEngine(model: string, backend: BackendStatus, env: EngineEnv): Promise<TranscriptionEngine | null>;
 }
 
 export async function probeBackend(
@@ -46,6 +46,21 @@ export class EngineHost {
   private backend: Promise<BackendStatus> | null = null;
   private readonly controls = new Map<string, JobControl>();
   private queue: Promise<void> = Promise.resolve();
+  /** Models asked of the page ('need-model') and not answered yet. */
+  private readonly modelWaiters = new Map<
+    string,
+    Array<{ resolve: (d: ModelData) => void; reject: (e: unknown) => void }>
+  >();
+  private readonly env: EngineEnv = {
+    fetchModel: (model) =>
+      new Promise<ModelData>((resolve, reject) => {
+        const waiting = this.modelWaiters.get(model);
+        if (waiting) return void waiting.push({ resolve, reject });
+        this.modelWaiters.set(model, [{ resolve, reject }]);
+        this.deps.post({ type: 'need-model', model });
+      }),
+    onStatus: (model, state, detail) => this.deps.post({ type: 'engine', model, state, detail }),
+  };
 
   constructor(private readonly deps: HostDeps) {}
 
@@ -55,6 +70,19 @@ export class EngineHost {
         this.backend = probeBackend(this.deps.gpu, req.backend, req.threads);
         void this.backend.then((b) => this.deps.post({ type: 'ready', backend: b }));
         return;
+      case 'model': {
+        const waiters = this.modelWaiters.get(req.model) ?? [];
+        this.modelWaiters.delete(req.model);
+        for (const w of waiters)
+          if (req.data) w.resolve(req.data);
+          else
+            w.reject(
+              fromErrorData(
+                req.error ?? { code: 'MODEL_NOT_FOUND', message: `model ${req.model}: no files` },
+              ),
+            );
+        return;
+      }
       case 'transcribe':
         return this.enqueue(req);
       case 'pause':
@@ -123,7 +151,17 @@ export class EngineHost {
         jobId,
         progress: { stage: 'decoding', processedS: 0, totalS: audio.durationS, window: 0, windows: 0 },
       });
-      const engine = await this.deps.loadEngine(req.options.model, backend);
+      post({
+        type: 'progress',
+        jobId,
+        progress: { stage: 'loading-model', processedS: 0, totalS: audio.durationS, window: 0, windows: 0 },
+      });
+      const engine = await this.deps.loadEngine(req.options.model, backend, this.env);
+      if (engine?.backend && JSON.stringify(engine.backend) !== JSON.stringify(backend)) {
+        // The engine could not use what the probe chose (WebGPU failed): the indicator must say so.
+        this.backend = Promise.resolve(engine.backend);
+        post({ type: 'ready', backend: engine.backend });
+      }
       const hooks: EngineHooks = {
         progress: (stage, processedS, window, windows) =>
           post({

@@ -4,6 +4,8 @@
  * (models/errors.ts `toErrorData`), never Error objects, so that they survive structured clone.
  */
 import type { ErrorData } from '../../models/errors.ts';
+import type { SourceFormat } from '../../models/checkpoint/types.ts';
+import type { SelfForm } from '../../models/slim/decoder64.ts';
 import type { AudioPayload, AudioSource } from '../ipc/contract.ts';
 import type { BackendSetting, Task } from '../ipc/settings.ts';
 import type { TranscriptSegment } from '../ipc/transcript.ts';
@@ -19,9 +21,21 @@ export interface TranscribeOptions {
   firstSegmentId: number;
 }
 
+/**
+ * A model's files as the main process serves them (models:files / models:read), by name
+ * relative to its folder, and the self-attention forms of its measured conversion (null: none).
+ */
+export interface ModelData {
+  format: SourceFormat;
+  files: Record<string, Uint8Array>;
+  forms: SelfForm[] | null;
+}
+
 /** Renderer → worker. */
 export type WorkerRequest =
   | { type: 'init'; backend: BackendSetting; threads: number }
+  /** The answer to a 'need-model' event. */
+  | { type: 'model'; model: string; data: ModelData | null; error: ErrorData | null }
   | { type: 'transcribe'; jobId: string; audio: AudioPayload; options: TranscribeOptions }
   | { type: 'pause'; jobId: string }
   | { type: 'resume'; jobId: string }
@@ -42,7 +56,7 @@ export interface BackendStatus {
   crossOriginIsolated: boolean;
 }
 
-export type JobStage = 'decoding' | 'features' | 'encoding' | 'decoding-text';
+export type JobStage = 'decoding' | 'loading-model' | 'features' | 'encoding' | 'decoding-text';
 
 export interface JobProgress {
   stage: JobStage;
@@ -57,6 +71,10 @@ export interface JobProgress {
 /** Worker → renderer. */
 export type WorkerEvent =
   | { type: 'ready'; backend: BackendStatus }
+  /** The worker needs a model's files (answered with a 'model' request); sent once per model. */
+  | { type: 'need-model'; model: string }
+  /** The engine of a model is being built ('loading') or is ready ('ready', with its backend). */
+  | { type: 'engine'; model: string; state: 'loading' | 'ready'; detail: string }
   | {
       type: 'audio';
       jobId: string;
@@ -77,6 +95,10 @@ export type WorkerEventType = WorkerEvent['type'];
 
 /** The transferables of a request (audio bytes move to the worker instead of being copied). */
 export function requestTransfer(req: WorkerRequest): ArrayBuffer[] {
+  if (req.type === 'model')
+    return Object.values(req.data?.files ?? {})
+      .map((b) => b.buffer)
+      .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
   if (req.type !== 'transcribe') return [];
   const a = req.audio;
   return [a.kind === 'wav' ? a.bytes.buffer : a.samples.buffer].filter(
@@ -88,7 +110,7 @@ export function eventTransfer(_ev: WorkerEvent): ArrayBuffer[] {
   return []; // events are small; kept as a hook for the live-caption stage (audio back to the page)
 }
 
-const REQUEST_TYPES = new Set<string>(['init', 'transcribe', 'pause', 'resume', 'cancel']);
+const REQUEST_TYPES = new Set<string>(['init', 'model', 'transcribe', 'pause', 'resume', 'cancel']);
 
 /** A cheap shape check of an incoming request (the worker only talks to its own page). */
 export function isWorkerRequest(v: unknown): v is WorkerRequest {

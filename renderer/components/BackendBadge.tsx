@@ -1,8 +1,12 @@
-/** Which backend the engine runs on, and a notice when WebGPU was wanted but is not used. */
+/**
+ * Which backend the engine runs on (WebGPU adapter, or WASM and its threads), a notice when
+ * WebGPU is a software adapter or failed and the engine fell back, and the model's engine state.
+ */
 import { useApp } from '../store/react.tsx';
 
 export function BackendBadge() {
   const b = useApp((s) => s.backend);
+  const engine = useApp((s) => s.engine);
   if (!b)
     return (
       <div className="backend" data-testid="backend">
@@ -14,6 +18,8 @@ export function BackendBadge() {
       ? `WebGPU · ${b.adapter ?? 'GPU'}`
       : `WASM · ${b.threads} thread${b.threads === 1 ? '' : 's'}`;
   const warn = b.softwareAdapter || b.fellBack || !b.crossOriginIsolated;
+  // A fallback decided when the engine was built (WebGPU failed to start) carries its reason.
+  const failed = b.fellBack && b.adapter !== null && !b.softwareAdapter;
   return (
     <div className="backend" data-testid="backend" title={b.reason}>
       <div>
@@ -25,9 +31,17 @@ export function BackendBadge() {
           {b.backend === 'wasm' ? 'using WASM instead.' : 'expect it to be slow.'}
         </p>
       )}
-      {!b.softwareAdapter && b.fellBack && <p className="backend-note">No WebGPU adapter: using WASM.</p>}
+      {failed && <p className="backend-note">WebGPU failed to start: using WASM. {b.reason}</p>}
+      {!b.softwareAdapter && b.fellBack && !failed && (
+        <p className="backend-note">No WebGPU adapter: using WASM.</p>
+      )}
       {!b.crossOriginIsolated && (
         <p className="backend-note">Page is not cross-origin isolated: WASM runs on one thread.</p>
+      )}
+      {engine && (
+        <p className={`engine-status ${engine.state}`} data-testid="engine-status" title={engine.model}>
+          {engine.state === 'loading' ? <span className="dot pending" /> : null} {engine.detail}
+        </p>
       )}
     </div>
   );

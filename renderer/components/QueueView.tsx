@@ -17,6 +17,7 @@ const STATUS_TEXT: Record<QueueItem['status'], string> = {
 
 const STAGE_TEXT = {
   decoding: 'Decoding audio',
+  'loading-model': 'Loading the model',
   features: 'Computing features',
   encoding: 'Encoding',
   'decoding-text': 'Decoding text',

@@ -187,6 +187,23 @@ export function createAppStore(deps: StoreDeps): AppStore {
       });
     };
 
+    /** The worker asked for a model: its files from the main process, handed over (transferred). */
+    const provideModel = async (model: string): Promise<void> => {
+      try {
+        const list = await api.modelFiles(model);
+        const files: Record<string, Uint8Array> = {};
+        for (const f of list.files) files[f.name] = await api.readModelFile(model, f.name);
+        deps.postToEngine({
+          type: 'model',
+          model,
+          data: { format: list.format, files, forms: null },
+          error: null,
+        });
+      } catch (err) {
+        deps.postToEngine({ type: 'model', model, data: null, error: errorData(err) });
+      }
+    };
+
     return {
       // ---- files queue
       queue: [],
@@ -305,6 +322,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
 
       // ---- backend
       backend: null,
+      engine: null,
 
       // ---- saved jobs (journals)
       savedJobs: [],
@@ -431,6 +449,10 @@ export function createAppStore(deps: StoreDeps): AppStore {
         switch (ev.type) {
           case 'ready':
             return set({ backend: ev.backend });
+          case 'need-model':
+            return void provideModel(ev.model);
+          case 'engine':
+            return set({ engine: { model: ev.model, state: ev.state, detail: ev.detail } });
           case 'audio':
             patchItem(ev.jobId, () => ({ durationMs: ev.durationS * 1000, warnings: ev.warnings }));
             return patchDoc(ev.jobId, () => ({ durationMs: ev.durationS * 1000 }));

@@ -90,6 +90,8 @@ export interface SettingsSlice {
 
 export interface BackendSlice {
   backend: BackendStatus | null;
+  /** The engine of the current model: being built from the model's files, or ready (and on what). */
+  engine: { model: string; state: 'loading' | 'ready'; detail: string } | null;
 }
 
 export interface SavedJobsSlice {

@@ -369,3 +369,35 @@ test('jobs: journal per job, appended segments survive a crash (torn last line),
   value(await call(ctx, 'jobs:discard', start.jobId));
   assert.deepEqual(value(await call(ctx, 'jobs:list')), []);
 });
+
+test('models:files lists what the worker loads; models:read serves only those files', async () => {
+  const ctx = makeContext();
+  const list = value<{ id: string; format: string; files: { name: string; bytes: number }[] }>(
+    await call(ctx, 'models:files', 'bundled-whisper-base'),
+  );
+  assert.equal(list.format, 'transformers-js-onnx');
+  const names = list.files.map((f) => f.name);
+  for (const n of ['config.json', 'generation_config.json', 'tokenizer.json'])
+    assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+  assert.ok(names.includes('onnx/encoder_model_quantized.onnx'));
+  assert.ok(names.includes('onnx/decoder_model_merged_quantized.onnx'));
+  assert.ok(!names.includes('vocab.json'), 'tokenizer.json makes vocab.json unneeded');
+  const bundled = value<{ path: string }[]>(await call(ctx, 'models:list'))[0]!.path;
+  const config = value<Uint8Array>(await call(ctx, 'models:read', 'bundled-whisper-base', 'config.json'));
+  assert.deepEqual(Buffer.from(config), readFileSync(join(bundled, 'config.json')));
+  assert.equal(list.files.find((f) => f.name === 'config.json')!.bytes, config.byteLength);
+
+  // Only names from the list, never a path: traversal fails validation, other files the listing.
+  for (const bad of ['../package.json', 'onnx/../../x', '/etc/passwd', 'a\\b', '.hidden'])
+    error(
+      await call(ctx, 'models:read', 'bundled-whisper-base', bad),
+      'INVALID_ARGUMENT',
+      /inside the model/,
+    );
+  error(
+    await call(ctx, 'models:read', 'bundled-whisper-base', 'preprocessor_config.json'),
+    'INVALID_ARGUMENT',
+    /not one of the files/,
+  );
+  error(await call(ctx, 'models:files', 'nope'), 'MODEL_NOT_FOUND', /no installed model nope/);
+});

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { EngineHost } from '../../app/worker/host.ts';
-import type { TranscriptionEngine } from '../../app/worker/engine.ts';
-import type { WorkerEvent, WorkerRequest } from '../../app/worker/protocol.ts';
+import type { EngineEnv, TranscriptionEngine } from '../../app/worker/engine.ts';
+import type { BackendStatus, ModelData, WorkerEvent, WorkerRequest } from '../../app/worker/protocol.ts';
 import { sharedPath } from '../helpers/shared.ts';
 
 const OPTIONS = {
@@ -18,7 +18,13 @@ const OPTIONS = {
   firstSegmentId: 0,
 };
 
-function host(loadEngine: () => Promise<TranscriptionEngine | null> = async () => null) {
+function host(
+  loadEngine: (
+    model: string,
+    backend: BackendStatus,
+    env: EngineEnv,
+  ) => Promise<TranscriptionEngine | null> = async () => null,
+) {
   const events: WorkerEvent[] = [];
   const waiters: Array<() => void> = [];
   const h = new EngineHost({
@@ -78,17 +84,19 @@ test('a real WAV: decoded, log-mel computed with progress, then the honest no-en
   h.handle(wav('jfk.wav'));
   await h.idle();
   const types = events.map((e) => e.type);
-  assert.deepEqual(types, ['audio', 'progress', 'progress', 'error']);
+  assert.deepEqual(types, ['audio', 'progress', 'progress', 'progress', 'error']);
   const audio = events[0] as Extract<WorkerEvent, { type: 'audio' }>;
   assert.ok(Math.abs(audio.durationS - 11) < 0.01, `${audio.durationS}`);
   assert.deepEqual([audio.source.sampleRate, audio.source.channels], [16000, 1]);
-  const features = events[2] as Extract<WorkerEvent, { type: 'progress' }>;
+  const stages = events.flatMap((e) => (e.type === 'progress' ? [e.progress.stage] : []));
+  assert.deepEqual(stages, ['decoding', 'loading-model', 'features']);
+  const features = events[3] as Extract<WorkerEvent, { type: 'progress' }>;
   assert.deepEqual(
     [features.progress.stage, features.progress.window, features.progress.windows],
     ['features', 1, 1],
   );
   assert.ok(Math.abs(features.progress.processedS - 11) < 0.01);
-  const err = events[3] as Extract<WorkerEvent, { type: 'error' }>;
+  const err = events[4] as Extract<WorkerEvent, { type: 'error' }>;
   assert.equal(err.jobId, 'job-jfk.wav');
   assert.equal(err.error.code, 'BACKEND');
   assert.match(err.error.message, /No transcription engine is built into this version yet.*1 window/);
@@ -162,7 +170,7 @@ test('a resumed job skips what its journal holds; an engine plugged into the sea
   assert.deepEqual(seen, [{ offsetS: 4, samples: 176000 - 64000, totalS: 11 }]);
   assert.deepEqual(
     events.map((e) => e.type),
-    ['audio', 'progress', 'segments', 'done'],
+    ['audio', 'progress', 'progress', 'segments', 'done'],
   );
 });
 
@@ -223,4 +231,51 @@ test('the Transcriber adapter: contract segments shifted to file time and number
   });
   assert.deepEqual(out[1], ['decoding-text', 6, 1, 1]);
   assert.equal((seen[0] as { language: unknown }).language, null, "'auto' means detect");
+});
+
+test('the engine asks the page for a model once; a failed answer fails the job with its code', async () => {
+  const got: ModelData[] = [];
+  const { h, events, until } = host(async (model, backend, env) => {
+    // Two concurrent asks for one model make one 'need-model' event.
+    const [a, b] = await Promise.all([env.fetchModel(model), env.fetchModel(model)]);
+    got.push(a, b);
+    env.onStatus?.(model, 'ready', 'ready');
+    return {
+      transcribe: async () => undefined,
+      backend: { ...backend, fellBack: true, reason: 'WebGPU failed' },
+    };
+  });
+  h.handle(wav('jfk.wav'));
+  await until((evs) => evs.some((e) => e.type === 'need-model'));
+  const files = { 'config.json': new TextEncoder().encode('{}') };
+  h.handle({
+    type: 'model',
+    model: OPTIONS.model,
+    data: { format: 'transformers-js-onnx', files, forms: null },
+    error: null,
+  });
+  await h.idle();
+  assert.equal(events.filter((e) => e.type === 'need-model').length, 1);
+  assert.equal(got.length, 2);
+  assert.deepEqual(Object.keys(got[0]!.files), ['config.json']);
+  const ready = events.find((e) => e.type === 'ready') as Extract<WorkerEvent, { type: 'ready' }>;
+  assert.equal(ready.backend.reason, 'WebGPU failed', 'a backend the engine changed is announced');
+  assert.ok(events.some((e) => e.type === 'engine' && e.state === 'ready'));
+  assert.equal(events.at(-1)!.type, 'done');
+
+  const second = host(async (model, _b, env) => {
+    await env.fetchModel(model);
+    return null;
+  });
+  second.h.handle(wav('jfk.wav'));
+  await second.until((evs) => evs.some((e) => e.type === 'need-model'));
+  second.h.handle({
+    type: 'model',
+    model: OPTIONS.model,
+    data: null,
+    error: { code: 'MODEL_FORMAT', message: 'ggml models cannot be opened in the app' },
+  });
+  await second.h.idle();
+  const err = second.events.at(-1) as Extract<WorkerEvent, { type: 'error' }>;
+  assert.deepEqual([err.type, err.error.code], ['error', 'MODEL_FORMAT']);
 });

@@ -1,0 +1,154 @@
+/**
+ * Assembles the engine for a checkpoint: our encoder graph on onnxruntime-web, the Slim decoder
+ * on WebGPU or WASM (the given forms per layer; the inverse-free X-cache form where none were
+ * measured), and the Transcriber on top, with no file access, for the engine worker
+ * (app/worker/engine.ts brings the kernel module and the forms). open-engine.ts is the CLI's
+ * Node twin (kernel module and forms from disk, device-loss fallback).
+ */
+import type { WhisperCheckpoint } from '../../models/checkpoint/types.ts';
+import { SlimError } from '../../models/errors.ts';
+import { Weights64 } from '../../models/reference/weights64.ts';
+import { convertDecoder } from '../../models/slim/convert.ts';
+import type { SelfForm } from '../../models/slim/decoder64.ts';
+import { WhisperTokenizer } from '../../models/tokenizer/tokenizer.ts';
+import { ReferenceDecoderSession } from '../../kernels/decoder/reference-session.ts';
+import type { DecoderSession } from '../../kernels/decoder/types.ts';
+import { packDecoder, type PackedDecoder } from '../../kernels/decoder/weights.ts';
+import { createWasmDecoder } from '../../kernels/wasm/session.ts';
+import type { WasmModule } from '../../kernels/wasm/wasm-api.ts';
+import { adapterLabel } from '../encoder/backend.ts';
+import { AudioEncoder } from '../encoder/session.ts';
+import { Transcriber } from '../transcribe/transcriber.ts';
+
+export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
+
+export interface EngineInfo {
+  /** Where the decoder runs, and the adapter when on WebGPU. */
+  decoder: 'wasm' | 'webgpu';
+  adapter: string | null;
+  encoder: string;
+  threads: number;
+  /** Self-attention form per layer, and whether they were measured. */
+  forms: SelfForm[];
+  calibrated: boolean;
+  notice: string | null;
+}
+
+export interface Engine {
+  transcriber: Transcriber;
+  info: EngineInfo;
+  dispose(): Promise<void>;
+}
+
+type SessionShape = { maxBatch: number; maxGroups: number };
+
+export interface AssembleOptions {
+  backend?: BackendRequest;
+  threads?: number;
+  /** Measured forms per decoder layer; null: X-cache everywhere (a W_KV not measured is never used). */
+  forms: SelfForm[] | null;
+  /** The compiled WASM kernel module (Node: build/kernels.wasm; browsers: compileStreaming). */
+  wasmModule: () => Promise<WasmModule>;
+  /** Where WebGPU fails or is a software adapter under 'webgpu', use WASM with a notice instead of throwing. */
+  fallback?: boolean;
+}
+
+/** The decoder weights packed for the Slim kernels (the costly part: keep it per model). */
+export function packSlimDecoder(
+  ckpt: WhisperCheckpoint,
+  forms: SelfForm[] | null,
+): {
+  packed: PackedDecoder;
+  forms: SelfForm[];
+} {
+  const f = forms ?? Array<SelfForm>(ckpt.dims.nTextLayer).fill('x-cache');
+  return {
+    packed: packDecoder(ckpt, 'slim', { layers: convertDecoder(new Weights64(ckpt), ckpt), forms: f }),
+    forms: f,
+  };
+}
+
+/** A WebGPU decoder factory on this adapter, or why the decoder stays on WASM. */
+async function webgpuFactory(
+  packed: PackedDecoder,
+  request: BackendRequest,
+  fallback: boolean,
+): Promise<
+  | { factory: (s: SessionShape) => Promise<DecoderSession>; adapter: string; notice: string | null }
+  | { notice: string }
+> {
+  try {
+    const { createGpuContext } = await import('../../kernels/webgpu/device.ts');
+    const { createWebGPUDecoder } = await import('../../kernels/webgpu/session.ts');
+    const gpu = await createGpuContext();
+    const info = gpu.adapter.info;
+    const adapter = adapterLabel(info);
+    if (gpu.software && request === 'auto') {
+      gpu.device.destroy();
+      return { notice: `WebGPU adapter "${adapter}" is a software renderer: using WASM` };
+    }
+    return {
+      factory: (s) => createWebGPUDecoder(packed, { ...s, gpu }),
+      adapter,
+      notice: gpu.software
+        ? `WebGPU adapter "${adapter}" is a software renderer: expect it to be slow`
+        : null,
+    };
+  } catch (e) {
+    if (request === 'webgpu' && !fallback)
+      throw new SlimError('BACKEND', `WebGPU is not available: ${(e as Error).message}`);
+    return { notice: `WebGPU failed (${(e as Error).message}): using WASM` };
+  }
+}
+
+export async function assembleEngine(
+  ckpt: WhisperCheckpoint,
+  opts: AssembleOptions,
+  prepacked?: { packed: PackedDecoder; forms: SelfForm[] },
+): Promise<Engine> {
+  if (!ckpt.vocab) throw new SlimError('TOKENIZER', `${ckpt.source.path}: the model has no vocabulary`);
+  const request = opts.backend ?? 'auto';
+  const { packed, forms } = prepacked ?? packSlimDecoder(ckpt, opts.forms);
+  let decoder: EngineInfo['decoder'] = 'wasm';
+  let adapter: string | null = null;
+  let notice: string | null = null;
+  let createSession = async (s: SessionShape): Promise<DecoderSession> =>
+    createWasmDecoder(packed, { ...s, module: await opts.wasmModule() });
+  if (request !== 'wasm') {
+    const gpu = await webgpuFactory(packed, request, opts.fallback ?? false);
+    notice = gpu.notice;
+    if ('factory' in gpu) {
+      decoder = 'webgpu';
+      adapter = gpu.adapter;
+      createSession = gpu.factory;
+    }
+  }
+  const encoder = await AudioEncoder.create(ckpt, {
+    backend: 'wasm',
+    precision: 'fp32',
+    ...(opts.threads ? { threads: opts.threads } : {}),
+  });
+  const transcriber = new Transcriber({
+    dims: ckpt.dims,
+    tokenizer: WhisperTokenizer.fromVocab(ckpt.vocab, { multilingual: ckpt.multilingual }),
+    ...(ckpt.alignmentHeads ? { alignmentHeads: ckpt.alignmentHeads } : {}),
+    encoder,
+    createSession,
+    // Word alignment needs cross-attention weights: the float64 session provides them until the
+    // fast sessions implement align().
+    createAlignSession: () => new ReferenceDecoderSession(ckpt, 'baseline', 1, 1),
+  });
+  return {
+    transcriber,
+    info: {
+      decoder,
+      adapter,
+      encoder: `onnxruntime-web wasm fp32`,
+      threads: encoder.info.threads,
+      forms,
+      calibrated: opts.forms !== null,
+      notice,
+    },
+    dispose: () => encoder.dispose(),
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * The whole user path with the real engine, in headless Chromium: the built renderer and worker
+ * served by the `npm run web` server with the real main-process handlers behind the bridge; a
+ * real clip added through the file chooser (uploaded, as a browser does); the real base model's
+ * files served by models:files/models:read, parsed, converted to Slim and packed in the worker;
+ * the encoder on onnxruntime-web WASM, the decoder on the WASM kernels; the transcript shown;
+ * a word corrected inline; SRT exported through the (scripted) save dialog and parsed with the
+ * `subtitle` package. Screenshots of each view go to test-artifacts/.
+ * The OS dialogs are the one stand-in (ScriptedDialogs): a headless test cannot click them.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
+import { parseSync, type NodeCue } from 'subtitle';
+import { BUNDLED_MODELS, RENDERER_DIR } from '../../main/paths.ts';
+import { startWebServer, type WebServer } from '../../main/web/server.ts';
+import { launchChromium, noChromium } from '../helpers/chromium.ts';
+import { REPO_ROOT, sharedPath } from '../helpers/shared.ts';
+import { ScriptedDialogs, tempDir } from '../main/helpers.ts';
+
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
+const JFK = sharedPath('audio', 'jfk.wav');
+
+let server: WebServer;
+let browser: Browser;
+let page: Page;
+const dialogs = new ScriptedDialogs();
+const pageErrors: string[] = [];
+
+async function shot(name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+async function nav(label: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: label }).click();
+}
+
+const words = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z' ]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+before(async () => {
+  if (noChromium) return;
+  const b = spawnSync(process.execPath, ['scripts/build-renderer.mjs'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+  const userData = tempDir('slim-e2e-real-');
+  // WASM by name: the test machine's WebGPU (if any) must not change what is measured here.
+  writeFileSync(join(userData, 'settings.json'), JSON.stringify({ backend: 'wasm', language: 'en' }));
+  server = await startWebServer({
+    root: RENDERER_DIR,
+    deps: { userData, dialogs, version: '0.0.0-e2e', bundledModels: BUNDLED_MODELS },
+  });
+  browser = await launchChromium({ args: ['--autoplay-policy=no-user-gesture-required'] });
+  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+  });
+  await page.goto(server.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test(
+  'jfk.wav through the file chooser: the real base model on WASM transcribes it in the worker',
+  { skip: noChromium, timeout: 240_000 },
+  async () => {
+    await page
+      .getByTestId('backend')
+      .getByText(/WASM · \d+ thread/)
+      .waitFor();
+    await page.getByTestId('file-input').setInputFiles(JFK);
+    const row = page.getByTestId('queue-row').filter({ hasText: 'jfk.wav' });
+    await row.waitFor();
+    await page
+      .getByTestId('engine-status')
+      .getByText(/Loading the model/)
+      .waitFor({ timeout: 60_000 });
+    await shot('10-real-loading-model');
+    await row.locator('.chip.done').waitFor({ timeout: 220_000 });
+    await page
+      .getByTestId('engine-status')
+      .getByText(/Slim decoder on WASM kernels/)
+      .waitFor();
+    await shot('11-real-queue-done');
+
+    await page
+      .getByTestId('queue-row')
+      .filter({ hasText: 'jfk.wav' })
+      .getByRole('button', { name: 'Open' })
+      .click();
+    await page.getByRole('heading', { name: 'Transcript' }).waitFor();
+    const text = await page.getByTestId('segment').allInnerTexts();
+    assert.match(words(text.join(' ')), /ask not what your country can do for you/);
+    // Word timings came with it: every segment's words are clickable spans.
+    assert.ok((await page.getByTestId('word').count()) >= 20);
+    await shot('12-real-transcript');
+  },
+);
+
+test(
+  'a word corrected inline is journaled and exported to SRT',
+  { skip: noChromium, timeout: 60_000 },
+  async () => {
+    const word = page
+      .getByTestId('word')
+      .filter({ hasText: /^\s*country/i })
+      .first();
+    await word.dblclick();
+    await page.locator('input.word-edit').fill('nation');
+    await page.locator('input.word-edit').press('Enter');
+    await page.getByTestId('segment').getByText('nation', { exact: false }).first().waitFor();
+
+    await nav('Export');
+    await page.getByTestId('export-preview').getByText('-->').first().waitFor();
+    await shot('13-real-export');
+    const target = join(tempDir('slim-export-real-'), 'jfk.srt');
+    dialogs.save.push(target);
+    await page.getByRole('button', { name: 'Export SRT…' }).click();
+    await page.getByText(`Last saved: ${target}`).waitFor();
+    const cues = parseSync(readFileSync(target, 'utf8'))
+      .filter((n): n is NodeCue => n.type === 'cue')
+      .map((n) => n.data);
+    assert.ok(cues.length >= 1, `${cues.length} cues`);
+    cues.forEach((c, i) => {
+      assert.ok(c.end > c.start, `cue ${i + 1} has a positive length`);
+      if (i > 0) assert.ok(c.start >= cues[i - 1]!.end, 'cues do not overlap');
+    });
+    assert.ok(cues.at(-1)!.end <= 11_100, 'cues end within the clip');
+    const all = words(cues.map((c) => c.text).join(' '));
+    assert.match(all, /ask not what your nation can do for you/);
+    assert.match(all, /what you can do for your country/, 'only the edited word changed');
+  },
+);
+
+test('settings and the model manager', { skip: noChromium }, async () => {
+  await nav('Settings');
+  await page.getByTestId('model-row').filter({ hasText: 'Whisper base (bundled, 8-bit)' }).waitFor();
+  await shot('14-real-settings');
+  await page.getByTestId('model-row').first().scrollIntoViewIfNeeded();
+  await shot('15-real-model-manager');
+});
+
+test('no errors in the page console', { skip: noChromium }, () => {
+  assert.deepEqual(pageErrors, []);
+});
