@@ -92,6 +92,28 @@ export class MelStream {
     return { seek, mel: this.normalised(seek, end), frames: end - seek };
   }
 
+  /**
+   * Window `win` as transcribe.py's language detection sees it: the first 30 s of the mel of the
+   * audio padded with 30 s of silence, so frames past the end of the audio hold the log-mel of
+   * that silence (floored at max − 8; the first few still reach the last samples), where a
+   * decoded window holds zeros. Null when they are the same: the window is full of audio.
+   */
+  silencePadded(win: MelWindow): Float32Array | null {
+    const W = this.opts.windowFrames;
+    const end = win.seek + win.frames;
+    if (win.frames >= W || this.contentFrames === null || end < this.contentFrames) return null;
+    const n = this.opts.nMels;
+    const floor = (this.opts.globalMax ?? this.runningMax) - 8;
+    const out = win.mel.slice();
+    const frame = new Float32Array(n);
+    const at = (i: number): number => this.sampleAt(i);
+    for (let t = end; t < win.seek + W; t++) {
+      this.computer.compute(at, t * HOP_LENGTH, frame, 0);
+      for (let m = 0; m < n; m++) out[m * W + (t - win.seek)] = (Math.max(frame[m]!, floor) + 4) / 4;
+    }
+    return out;
+  }
+
   /** Frame energies (dB) of [from, to), within the frames held. */
   energies(from: number, to: number): Float32Array {
     return this.energy.slice(from - this.frameBase, Math.min(to, this.nextFrame) - this.frameBase);

@@ -53,7 +53,16 @@ export async function runSequential(job: Job): Promise<void> {
 
 async function decodeWindow(job: Job, win: MelWindow, prompt: number[]): Promise<DecodedWindow> {
   const audio = await job.encode(win.mel);
+  // transcribe.py detects the language on mel[:, :3000] of the audio padded with 30 s of silence,
+  // not on the zero-padded window it decodes: when the audio ends inside the first window the two
+  // differ (and so do the probabilities), so that mel is encoded for the detection on its own.
+  const padded = job.language === null ? job.d.mel.silencePadded(win) : null;
+  const detectAudio = padded ? await job.encode(padded) : null;
   const [outcome] = await job.onDecoder(async () => {
+    if (detectAudio && job.language === null) {
+      await job.d.session.setAudio([detectAudio]);
+      await job.ensureLanguage(0);
+    }
     await job.d.session.setAudio([audio]);
     await job.ensureLanguage(0);
     return job.decode([{ group: 0, prompt }]);

@@ -4,7 +4,7 @@
  * float64 reference session for the word-alignment pass (the WASM session has no align() yet).
  */
 import { AudioEncoder } from '../../../app/encoder/session.ts';
-import { Transcriber } from '../../../app/transcribe/transcriber.ts';
+import { Transcriber, type SessionFactory } from '../../../app/transcribe/transcriber.ts';
 import { ReferenceDecoderSession } from '../../../kernels/decoder/reference-session.ts';
 import { packDecoder } from '../../../kernels/decoder/weights.ts';
 import { openWasmDecoder } from '../../../kernels/wasm/load-node.ts';
@@ -21,6 +21,8 @@ export interface RealModel {
   ckpt: WhisperCheckpoint;
   transcriber: Transcriber;
   encoder: AudioEncoder;
+  /** Opens a WASM Slim decoder session like the transcriber's (for tests that drive one directly). */
+  createSession: SessionFactory;
 }
 
 export async function openRealModel(): Promise<RealModel> {
@@ -29,15 +31,16 @@ export async function openRealModel(): Promise<RealModel> {
   const forms = Array<SelfForm>(ckpt.dims.nTextLayer).fill('x-cache');
   const packed = packDecoder(ckpt, 'slim', { layers: convertDecoder(new Weights64(ckpt), ckpt), forms });
   const encoder = await AudioEncoder.create(ckpt, { backend: 'wasm', precision: 'fp32' });
+  const createSession: SessionFactory = (size) => openWasmDecoder(packed, size);
   const transcriber = new Transcriber({
     dims: ckpt.dims,
     tokenizer: WhisperTokenizer.fromVocab(ckpt.vocab!, { multilingual: ckpt.multilingual }),
     ...(ckpt.alignmentHeads ? { alignmentHeads: ckpt.alignmentHeads } : {}),
     encoder,
-    createSession: (size) => openWasmDecoder(packed, size),
+    createSession,
     createAlignSession: () => new ReferenceDecoderSession(ckpt, 'baseline', 1, 1),
   });
-  return { ckpt, transcriber, encoder };
+  return { ckpt, transcriber, encoder, createSession };
 }
 
 /** Lower case, letters, digits and single spaces: "modulo punctuation and case". */
