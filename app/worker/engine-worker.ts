@@ -4,7 +4,7 @@
  */
 import type { GpuLike } from '../encoder/backend.ts';
 import { toErrorData } from '../../models/errors.ts';
-import { loadEngine } from './engine.ts';
+import { loadEngine, loadLiveModel } from './engine.ts';
 import { EngineHost } from './host.ts';
 import { eventTransfer, isWorkerRequest, type WorkerEvent } from './protocol.ts';
 
@@ -17,7 +17,7 @@ interface WorkerScope {
 
 const scope = globalThis as unknown as WorkerScope;
 const post = (ev: WorkerEvent): void => scope.postMessage(ev, eventTransfer(ev));
-const host = new EngineHost({ post, gpu: scope.navigator?.gpu, loadEngine });
+const host = new EngineHost({ post, gpu: scope.navigator?.gpu, loadEngine, loadLiveModel });
 
 scope.addEventListener('message', (e) => {
   if (!isWorkerRequest(e.data)) {

@@ -18,6 +18,11 @@ import { wasmApi, type WasmModule } from '../../kernels/wasm/wasm-api.ts';
 import { assembleEngine, packSlimDecoder, type Engine } from '../engine/assemble.ts';
 import type { BackendStatus, JobStage, ModelData, TranscribeOptions } from './protocol.ts';
 import { transcriberEngine } from './transcriber-engine.ts';
+import { audioContextOf, decoderWithAudioContext, withAudioContext } from '../live/audio-context.ts';
+import type { LiveModel } from '../live/streaming.ts';
+import { AudioEncoder } from '../encoder/session.ts';
+import { createWasmDecoder } from '../../kernels/wasm/session.ts';
+import { WhisperTokenizer } from '../../models/tokenizer/tokenizer.ts';
 import type { TranscriptSegment } from '../ipc/transcript.ts';
 
 import { SlimError } from '../../models/errors.ts';
@@ -139,6 +144,7 @@ export async function loadEngine(
   let entry = engines.get(key);
   if (!entry) {
     entry = (async () => {
+      const startMs = performance.now();
       env.onStatus?.(model, 'loading', 'Loading the model…');
       await configureOrt();
       const p = await prepare(model, env);
@@ -164,7 +170,8 @@ export async function loadEngine(
             reason: engine.info.notice ?? 'WebGPU could not start: using WASM',
           }
         : { ...backend, threads: engine.info.decoder === 'wasm' ? engine.info.threads : backend.threads };
-      env.onStatus?.(model, 'ready', describe(engine, p.calibrated));
+      const loadS = (performance.now() - startMs) / 1000;
+      env.onStatus?.(model, 'ready', `${describe(engine, p.calibrated)} (loaded in ${loadS.toFixed(0)} s)`);
       return { engine, status };
     })();
     entry.catch(() => engines.delete(key));
@@ -172,4 +179,45 @@ export async function loadEngine(
   }
   const { engine, status } = await entry;
   return { ...transcriberEngine(engine.transcriber), backend: status };
+}
+
+const liveModels = new Map<string, Promise<LiveModel>>();
+
+/**
+ * The live-caption model (app/live): the prepared checkpoint with an encoder of `audioCtxS`
+ * seconds (a shorter context than 30 s makes each live pass cheaper, app/live/audio-context.ts)
+ * and the WASM Slim decoder, kept per model and context.
+ */
+export function loadLiveModel(
+  model: string,
+  audioCtxS: number,
+  backend: BackendStatus,
+  env: EngineEnv,
+): Promise<LiveModel> {
+  const key = `${model}|${audioCtxS}`;
+  let entry = liveModels.get(key);
+  if (!entry) {
+    entry = (async () => {
+      await configureOrt();
+      const p = await prepare(model, env);
+      const nAudioCtx = audioContextOf(p.ckpt, audioCtxS);
+      const view = withAudioContext(p.ckpt, nAudioCtx);
+      const packed = decoderWithAudioContext(p.packed.packed, nAudioCtx);
+      const encoder = await AudioEncoder.create(view, {
+        backend: 'wasm',
+        precision: 'fp32',
+        threads: backend.threads,
+      });
+      const kernels = env.kernels ?? kernelsFromAssets;
+      return {
+        dims: view.dims,
+        tokenizer: WhisperTokenizer.fromVocab(p.ckpt.vocab!, { multilingual: p.ckpt.multilingual }),
+        encoder,
+        createSession: async (s) => createWasmDecoder(packed, { ...s, module: await kernels() }),
+      };
+    })();
+    entry.catch(() => liveModels.delete(key));
+    liveModels.set(key, entry);
+  }
+  return entry;
 }

@@ -9,6 +9,9 @@ import { fromErrorData, SlimError, toErrorData } from '../../models/errors.ts';
 import type { BackendSetting } from '../ipc/settings.ts';
 import type { EngineEnv, EngineHooks, TranscriptionEngine } from './engine.ts';
 import { decodePayload, JobControl, runEngine } from './job.ts';
+import { isLiveRequest } from '../live/protocol.ts';
+import type { LiveModel } from '../live/streaming.ts';
+import { LiveHost } from '../live/worker-live.ts';
 import type { BackendStatus, ModelData, WorkerEvent, WorkerRequest } from './protocol.ts';
 
 export interface HostDeps {
@@ -16,6 +19,13 @@ export interface HostDeps {
   /** navigator.gpu in a worker; undefined in Node tests or where WebGPU is missing. */
   gpu: GpuLike | undefined;
   loadEngine(model: string, backend: BackendStatus, env: EngineEnv): Promise<TranscriptionEngine | null>;
+  /** Live captions: the model with an encoder of `audioCtxS` seconds (absent: live requests fail). */
+  loadLiveModel?(
+    model: string,
+    audioCtxS: number,
+    backend: BackendStatus,
+    env: EngineEnv,
+  ): Promise<LiveModel>;
 }
 
 export async function probeBackend(
@@ -62,9 +72,19 @@ export class EngineHost {
     onStatus: (model, state, detail) => this.deps.post({ type: 'engine', model, state, detail }),
   };
 
+  private readonly live = new LiveHost({
+    post: (ev) => this.deps.post(ev),
+    openModel: async (model, audioCtxS) => {
+      if (!this.deps.loadLiveModel) throw new SlimError('BACKEND', 'this engine has no live captions');
+      const backend = await (this.backend ?? (this.backend = probeBackend(this.deps.gpu, 'auto', 0)));
+      return this.deps.loadLiveModel(model, audioCtxS, backend, this.env);
+    },
+  });
+
   constructor(private readonly deps: HostDeps) {}
 
   handle(req: WorkerRequest): void {
+    if (isLiveRequest(req)) return this.live.handle(req);
     switch (req.type) {
       case 'init':
         this.backend = probeBackend(this.deps.gpu, req.backend, req.threads);

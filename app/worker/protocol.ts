@@ -3,6 +3,7 @@
  * with postMessage (audio buffers are transferred, not copied). Errors are `{ code, message }`
  * (models/errors.ts `toErrorData`), never Error objects, so that they survive structured clone.
  */
+import { LIVE_REQUEST_TYPES, type LiveEvent, type LiveRequest } from '../live/protocol.ts';
 import type { ErrorData } from '../../models/errors.ts';
 import type { SourceFormat } from '../../models/checkpoint/types.ts';
 import type { SelfForm } from '../../models/slim/decoder64.ts';
@@ -39,7 +40,8 @@ export type WorkerRequest =
   | { type: 'transcribe'; jobId: string; audio: AudioPayload; options: TranscribeOptions }
   | { type: 'pause'; jobId: string }
   | { type: 'resume'; jobId: string }
-  | { type: 'cancel'; jobId: string };
+  | { type: 'cancel'; jobId: string }
+  | LiveRequest;
 
 /** What the backend probe found: shown by the indicator, logged with each job. */
 export interface BackendStatus {
@@ -89,7 +91,8 @@ export type WorkerEvent =
   | { type: 'resumed'; jobId: string }
   | { type: 'done'; jobId: string }
   | { type: 'cancelled'; jobId: string }
-  | { type: 'error'; jobId: string | null; error: ErrorData };
+  | { type: 'error'; jobId: string | null; error: ErrorData }
+  | LiveEvent;
 
 export type WorkerEventType = WorkerEvent['type'];
 
@@ -99,6 +102,7 @@ export function requestTransfer(req: WorkerRequest): ArrayBuffer[] {
     return Object.values(req.data?.files ?? {})
       .map((b) => b.buffer)
       .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+  if (req.type === 'live:audio') return req.samples.buffer instanceof ArrayBuffer ? [req.samples.buffer] : [];
   if (req.type !== 'transcribe') return [];
   const a = req.audio;
   return [a.kind === 'wav' ? a.bytes.buffer : a.samples.buffer].filter(
@@ -110,7 +114,15 @@ export function eventTransfer(_ev: WorkerEvent): ArrayBuffer[] {
   return []; // events are small; kept as a hook for the live-caption stage (audio back to the page)
 }
 
-const REQUEST_TYPES = new Set<string>(['init', 'model', 'transcribe', 'pause', 'resume', 'cancel']);
+const REQUEST_TYPES = new Set<string>([
+  'init',
+  'model',
+  'transcribe',
+  'pause',
+  'resume',
+  'cancel',
+  ...LIVE_REQUEST_TYPES,
+]);
 
 /** A cheap shape check of an incoming request (the worker only talks to its own page). */
 export function isWorkerRequest(v: unknown): v is WorkerRequest {
