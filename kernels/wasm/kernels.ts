@@ -22,6 +22,23 @@ type PackedGemm = (
   acc: number,
 ) => void;
 
+/** Folded attention (X-cache self-attention, Option 2 cross-attention). */
+type FoldedAttention = (
+  q: Ptr,
+  m: number,
+  x: Ptr,
+  t: number,
+  wk: Ptr,
+  wv: Ptr,
+  out: Ptr,
+  a: Ptr,
+  s: Ptr,
+  u: Ptr,
+  d: number,
+  h: number,
+  causalBase: number,
+) => void;
+
 export interface KernelExports {
   memory: WasmMemory;
   /** y[i, j] (+)= Σ_k x[i, k]·w[k, j] + b[j]; n % 4 == 0; b = 0: no bias; acc ≠ 0: y += … */
@@ -92,21 +109,9 @@ export interface KernelExports {
     h: number,
     causalBase: number,
   ): void;
-  attention_folded(
-    q: Ptr,
-    m: number,
-    x: Ptr,
-    t: number,
-    wk: Ptr,
-    wv: Ptr,
-    out: Ptr,
-    a: Ptr,
-    s: Ptr,
-    u: Ptr,
-    d: number,
-    h: number,
-    causalBase: number,
-  ): void;
+  attention_folded: FoldedAttention;
+  /** attention_folded leaving the attention weights in s, [m·h, t] (row i·h + head). */
+  attention_folded_probs: FoldedAttention;
   /** K, V head-major [h][rows][d_k], head i at i·headStride floats. */
   attention_standard(
     q: Ptr,
@@ -146,6 +151,7 @@ const NAMES: ReadonlyArray<keyof KernelExports> = [
   'head_project',
   'attention_kcache',
   'attention_folded',
+  'attention_folded_probs',
   'attention_standard',
   'topk_rows',
 ];

@@ -14,12 +14,15 @@
 import type { ModelDimensions } from '../../models/checkpoint/types.ts';
 import type { PackedDecoder } from '../decoder/weights.ts';
 import type {
+  AlignRequest,
+  AlignResult,
   DecoderMemory,
   DecoderSession,
   DecoderVariant,
   StepRequest,
   StepResult,
 } from '../decoder/types.ts';
+import { SlimError } from '../../models/errors.ts';
 import { Heap, align, type Region } from './heap.ts';
 import { instantiateKernels, type KernelExports } from './kernels.ts';
 import { paddedVocab } from './pack.ts';
@@ -60,6 +63,16 @@ interface Scratch {
   topLp: number; // [B, maxTopK]
 }
 
+/** align(): where the cross-attention weights of the requested heads go during a forward pass. */
+interface Capture {
+  heads: AlignRequest['heads'];
+  /** [heads.length, n, nAudioCtx] */
+  out: Float32Array;
+  n: number;
+  /** Position of the forward pass's first row. */
+  first: number;
+}
+
 /** A run of rows sharing a sequence (self-attention) or an audio group (cross-attention). */
 interface Segment {
   row: number;
@@ -98,6 +111,7 @@ export class WasmDecoderSession implements DecoderSession {
   private readonly seqGroup: Int32Array;
   private readonly audioSet: boolean[];
   private mem: Float32Array;
+  private capture: Capture | null = null;
   private disposed = false;
 
   constructor(
@@ -221,25 +235,73 @@ export class WasmDecoderSession implements DecoderSession {
   }
 
   async prefill(seq: number, group: number, tokens: readonly number[]): Promise<Float32Array> {
-    this.live();
-    this.checkSeq(seq, this.maxBatch);
-    if (group < 0 || group >= this.maxGroups || !this.audioSet[group])
-      throw new Error(`prefill: audio group ${group} not set`);
-    if (tokens.length === 0 || tokens.length > this.capacity)
-      throw new Error(`prefill: ${tokens.length} tokens`);
-    this.seqLen[seq] = 0;
-    this.seqGroup[seq] = group;
-    for (let i = 0; i < tokens.length; i += this.rows) {
-      const chunk = tokens.slice(i, i + this.rows);
-      this.forward(
-        chunk.map(() => seq),
-        chunk,
-      );
-      this.seqLen[seq] += chunk.length;
-    }
+    this.restart(seq, group, tokens, 'prefill');
+    for (let i = 0; i < tokens.length; i += this.rows) this.feedChunk(seq, tokens.slice(i, i + this.rows));
     this.logits((tokens.length - 1) % this.rows, 1); // the last row of the last chunk
     const { nVocab } = this.dims;
     return this.mem.slice(this.sc.logits >> 2, (this.sc.logits >> 2) + nVocab);
+  }
+
+  /**
+   * prefill that keeps every position's logits and the cross-attention weights of the requested
+   * heads (word timestamps). Cross-attention of those heads' layers takes the unblocked path of
+   * Option 2 (attention_folded_probs) or the baseline's, both of which leave the softmax in S.
+   */
+  async align(
+    seq: number,
+    group: number,
+    tokens: readonly number[],
+    req: AlignRequest,
+  ): Promise<AlignResult> {
+    this.restart(seq, group, tokens, 'align');
+    const { nTextLayer: L, nTextHead: h, nAudioCtx: A, nVocab } = this.dims;
+    for (const [layer, head] of req.heads)
+      if (!(layer >= 0 && layer < L && head >= 0 && head < h))
+        throw new SlimError('INVALID_ARGUMENT', `align: no attention head [${layer}, ${head}]`);
+    const n = tokens.length;
+    const ldl = paddedVocab(nVocab);
+    const B = Math.max(this.maxBatch, 1); // rows of logits scratch
+    const logits = new Float32Array(n * nVocab);
+    const crossWeights = new Float32Array(req.heads.length * n * A);
+    try {
+      for (let i = 0; i < n; i += this.rows) {
+        const chunk = tokens.slice(i, i + this.rows);
+        this.capture = { heads: req.heads, out: crossWeights, n, first: i };
+        this.feedChunk(seq, chunk);
+        for (let r = 0; r < chunk.length; r += B) {
+          const c = Math.min(B, chunk.length - r);
+          this.logits(r, c);
+          for (let j = 0; j < c; j++) {
+            const at = (this.sc.logits >> 2) + j * ldl;
+            logits.set(this.mem.subarray(at, at + nVocab), (i + r + j) * nVocab);
+          }
+        }
+      }
+    } finally {
+      this.capture = null;
+    }
+    return { logits, crossWeights };
+  }
+
+  /** Starts sequence `seq` afresh on audio group `group` (prefill and align). */
+  private restart(seq: number, group: number, tokens: readonly number[], where: string): void {
+    this.live();
+    this.checkSeq(seq, this.maxBatch);
+    if (group < 0 || group >= this.maxGroups || !this.audioSet[group])
+      throw new Error(`${where}: audio group ${group} not set`);
+    if (tokens.length === 0 || tokens.length > this.capacity)
+      throw new Error(`${where}: ${tokens.length} tokens`);
+    this.seqLen[seq] = 0;
+    this.seqGroup[seq] = group;
+  }
+
+  /** Feeds up to `rows` tokens of one sequence through the layers and grows its length. */
+  private feedChunk(seq: number, chunk: readonly number[]): void {
+    this.forward(
+      chunk.map(() => seq),
+      chunk,
+    );
+    this.seqLen[seq] += chunk.length;
   }
 
   async step(tokens: Int32Array, want: StepRequest): Promise<StepResult> {
@@ -418,32 +480,35 @@ export class WasmDecoderSession implements DecoderSession {
     const sc = this.sc;
     this.norm(L.crossLn, m);
     this.linear(sc.y, L.cwq, L.cbq, sc.q, m, d, d);
+    const keep = this.capture?.heads.some(([layer]) => layer === l) ?? false;
+    const folded = keep ? this.k.attention_folded_probs : this.k.attention_folded;
     for (const g of segs) {
       const q = sc.q + g.row * d * 4;
       const o = sc.o + g.row * d * 4;
       if (this.slim) {
-        this.k.attention_folded(
-          q,
-          g.count,
-          this.audioRows(g.owner),
-          A,
-          L.cwk,
-          L.cwv,
-          o,
-          sc.a,
-          sc.s,
-          sc.u,
-          d,
-          h,
-          -1,
-        );
+        folded(q, g.count, this.audioRows(g.owner), A, L.cwk, L.cwv, o, sc.a, sc.s, sc.u, d, h, -1);
       } else {
         const K = this.audioRows(g.owner, l),
           V = this.audioRows(g.owner, l, true);
         this.k.attention_standard(q, g.count, K, V, A, A * (d / h), o, sc.s, d, h, -1);
       }
+      if (keep) this.keepWeights(l, g);
     }
     this.linear(sc.o, L.cwo, L.cbo, sc.x, m, d, d, 1);
+  }
+
+  /** Copies the attention weights in S (row i·h + head, nAudioCtx wide) of layer l's requested heads. */
+  private keepWeights(l: number, g: Segment): void {
+    const cap = this.capture!;
+    const { nTextHead: h, nAudioCtx: A } = this.dims;
+    const s = this.sc.s >> 2;
+    cap.heads.forEach(([layer, head], k) => {
+      if (layer !== l) return;
+      for (let i = 0; i < g.count; i++) {
+        const at = s + (i * h + head) * A;
+        cap.out.set(this.mem.subarray(at, at + A), (k * cap.n + cap.first + g.row + i) * A);
+      }
+    });
   }
 
   private mlpBlock(L: LayerPtrs, m: number): void {

@@ -19,13 +19,27 @@ const BLOCK: i32 = 64;
 
 export function attention_folded(q: usize, m: i32, x: usize, t: i32, wk: usize, wv: usize, out: usize,
   a: usize, s: usize, u: usize, d: i32, h: i32, causalBase: i32): void {
+  folded(q, m, x, t, wk, wv, out, a, s, u, d, h, causalBase, true);
+}
+
+/**
+ * attention_folded that always takes the unblocked path, so S is left holding the attention
+ * weights [m·h, t] (row i·h + head: query i, head): word alignment reads them from there.
+ */
+export function attention_folded_probs(q: usize, m: i32, x: usize, t: i32, wk: usize, wv: usize, out: usize,
+  a: usize, s: usize, u: usize, d: i32, h: i32, causalBase: i32): void {
+  folded(q, m, x, t, wk, wv, out, a, s, u, d, h, causalBase, false);
+}
+
+function folded(q: usize, m: i32, x: usize, t: i32, wk: usize, wv: usize, out: usize,
+  a: usize, s: usize, u: usize, d: i32, h: i32, causalBase: i32, mayBlock: bool): void {
   const dk = d / h;
   for (let head = 0; head < h; head++) {
     const c = (<usize>head * <usize>dk) << 2;
     gemm_nt(q + c, d, wk + <usize>d * c, dk, 0, a + ((<usize>head * <usize>d) << 2), h * d, m, dk, d, 0);
   }
   const scale = <f32>1 / Mathf.sqrt(<f32>dk);
-  if (causalBase < 0 && t >= 2 * BLOCK) blocked(a, m * h, x, t, s, u, d, scale);
+  if (mayBlock && causalBase < 0 && t >= 2 * BLOCK) blocked(a, m * h, x, t, s, u, d, scale);
   else {
     gemm_nt(a, d, x, d, 0, s, t, m * h, d, t, 0);
     softmax_rows(s, t, m * h, t, scale, causalBase, h);

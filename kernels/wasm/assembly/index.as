@@ -8,6 +8,6 @@ export { embed } from './embedding';
 export { softmax_rows } from './softmax';
 export { head_project } from './heads';
 export { attention_kcache } from './attention_kcache';
-export { attention_folded } from './attention_folded';
+export { attention_folded, attention_folded_probs } from './attention_folded';
 export { attention_standard } from './attention_standard';
 export { topk_rows } from './topk';
