@@ -8,7 +8,14 @@
 import type { WhisperCheckpoint } from '../../models/checkpoint/types.ts';
 import { SlimError } from '../../models/errors.ts';
 import { Weights64 } from '../../models/reference/weights64.ts';
-import { convertDecoder } from '../../models/slim/convert.ts';
+import {
+  convertLayer,
+  foldValueBias,
+  rowVector,
+  solveKeyValue,
+  type KeyValueSolve,
+  type SlimLayer,
+} from '../../models/slim/convert.ts';
 import type { SelfForm } from '../../models/slim/decoder64.ts';
 import { WhisperTokenizer } from '../../models/tokenizer/tokenizer.ts';
 import { ReferenceDecoderSession } from '../../kernels/decoder/reference-session.ts';
@@ -53,19 +60,57 @@ export interface AssembleOptions {
   fallback?: boolean;
 }
 
+/**
+ * A layer's Slim conversion where only what its form needs is computed: an X-cache layer never
+ * uses W_KV, so its pseudo-inverse solve (an SVD of W_K) runs only if something asks for it.
+ */
+function convertForForm(w: Weights64, ckpt: WhisperCheckpoint, layer: number, form: SelfForm): SlimLayer {
+  if (form === 'k-cache') return convertLayer(w, ckpt, layer);
+  const d = ckpt.dims.nTextState;
+  const p = `decoder.blocks.${layer}`;
+  let kv: KeyValueSolve | null = null;
+  const out = {
+    layer,
+    get selfWK() {
+      return rowVector(w, `${p}.attn.key.weight`, d, d);
+    },
+    get selfWV() {
+      return rowVector(w, `${p}.attn.value.weight`, d, d);
+    },
+    get selfKV() {
+      return (kv ??= solveKeyValue(this.selfWK, this.selfWV, d));
+    },
+    selfOutBias: foldValueBias(
+      w.get(`${p}.attn.out.weight`),
+      w.get(`${p}.attn.out.bias`),
+      w.get(`${p}.attn.value.bias`),
+      d,
+    ),
+    get crossWK() {
+      return rowVector(w, `${p}.cross_attn.key.weight`, d, d);
+    },
+    get crossWV() {
+      return rowVector(w, `${p}.cross_attn.value.weight`, d, d);
+    },
+    crossOutBias: foldValueBias(
+      w.get(`${p}.cross_attn.out.weight`),
+      w.get(`${p}.cross_attn.out.bias`),
+      w.get(`${p}.cross_attn.value.bias`),
+      d,
+    ),
+  };
+  return out;
+}
+
 /** The decoder weights packed for the Slim kernels (the costly part: keep it per model). */
 export function packSlimDecoder(
   ckpt: WhisperCheckpoint,
   forms: SelfForm[] | null,
-): {
-  packed: PackedDecoder;
-  forms: SelfForm[];
-} {
+): { packed: PackedDecoder; forms: SelfForm[] } {
   const f = forms ?? Array<SelfForm>(ckpt.dims.nTextLayer).fill('x-cache');
-  return {
-    packed: packDecoder(ckpt, 'slim', { layers: convertDecoder(new Weights64(ckpt), ckpt), forms: f }),
-    forms: f,
-  };
+  const w = new Weights64(ckpt);
+  const layers = f.map((form, l) => convertForForm(w, ckpt, l, form));
+  return { packed: packDecoder(ckpt, 'slim', { layers, forms: f }), forms: f };
 }
 
 /** A WebGPU decoder factory on this adapter, or why the decoder stays on WASM. */

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { encodeJson, decodeJson } from '../../app/ipc/codec.ts';
-import type { Channel } from '../../app/ipc/contract.ts';
+import type { Channel, IpcResult } from '../../app/ipc/contract.ts';
 import { SlimError, toErrorData } from '../../models/errors.ts';
 import { createHandlers, fileRef, type HandlerContext, type HandlerDeps } from '../handlers.ts';
 import { dispatch } from '../ipc/dispatch.ts';
@@ -136,6 +136,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         return reply(res, 400, encodeJson({ ok: false, error: toErrorData(err) }), 'application/json');
       }
       envelope = await dispatch(context.handlers, channel, args, { refuse: REFUSED });
+      // Bytes (a model's files: tens of MB) go raw when the page asks, not as base64 in JSON.
+      const e = envelope as IpcResult<unknown>;
+      if (e.ok && e.value instanceof Uint8Array && /application\/octet-stream/.test(req.headers.accept ?? ''))
+        return reply(res, 200, e.value, 'application/octet-stream');
     }
     reply(res, 200, encodeJson(envelope), 'application/json');
   }

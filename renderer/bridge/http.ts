@@ -19,12 +19,27 @@ export function bridgeToken(doc: Document = document): string {
   return doc.querySelector<HTMLMetaElement>(`meta[name="${TOKEN_META}"]`)?.content ?? '';
 }
 
-async function post(url: string, token: string, body: BodyInit, type: string): Promise<IpcResult<unknown>> {
+/** Calls whose value is bytes: asked for raw (octet-stream), not as base64 inside JSON. */
+const RAW_RESULTS = new Set<ApiName>(['readFile', 'readModelFile']);
+
+async function post(
+  url: string,
+  token: string,
+  body: BodyInit,
+  type: string,
+  raw = false,
+): Promise<IpcResult<unknown>> {
   const res = await fetch(url, {
     method: 'POST',
     body,
-    headers: { 'Content-Type': type, [TOKEN_HEADER]: token },
+    headers: {
+      'Content-Type': type,
+      [TOKEN_HEADER]: token,
+      Accept: raw ? 'application/octet-stream, application/json' : 'application/json',
+    },
   });
+  if (res.ok && res.headers.get('Content-Type') === 'application/octet-stream')
+    return { ok: true, value: new Uint8Array(await res.arrayBuffer()) };
   if (!res.ok && res.headers.get('Content-Type') !== 'application/json')
     return { ok: false, error: { code: 'IO', message: `bridge: HTTP ${res.status} ${await res.text()}` } };
   return decodeJson(await res.text()) as IpcResult<unknown>;
@@ -40,6 +55,7 @@ export function httpBridge(token: string, base = '/bridge'): PreloadApi {
           token,
           encodeJson(args),
           'application/json',
+          RAW_RESULTS.has(name),
         ),
     ]),
   ) as Omit<PreloadApi, 'addDroppedFiles' | 'onFilesOpened' | 'onMenuCommand'>;

@@ -77,9 +77,11 @@ function Progress({ it }: { it: QueueItem }) {
       <div className="progress-text">
         {it.status === 'loading'
           ? 'Reading the file…'
-          : p
-            ? `${STAGE_TEXT[p.stage]} · ${clock(done * 1000)} / ${clock(total * 1000)}`
-            : ''}
+          : it.status === 'done'
+            ? `Transcribed ${clock(total * 1000)} of audio in ${clock(it.activeMs)}`
+            : p
+              ? `${STAGE_TEXT[p.stage]} · ${clock(done * 1000)} / ${clock(total * 1000)}`
+              : ''}
         {it.status === 'running' && it.etaS !== null ? ` · ${etaText(it.etaS)}` : ''}
       </div>
     </div>

@@ -112,6 +112,18 @@ test('the browser cannot grant paths; it uploads, and only uploads are granted',
   assert.ok(pcm.ok && pcm.value.kind === 'wav');
 });
 
+test('bytes come raw when asked for (a model file), errors stay JSON envelopes', async () => {
+  const raw = { ...auth, Accept: 'application/octet-stream, application/json' };
+  const r = await call('models:read', ['bundled-whisper-base', 'config.json'], raw);
+  assert.equal(r.headers['content-type'], 'application/octet-stream');
+  assert.equal(r.body, readFileSync(join(BUNDLED_MODELS[0]!.path, 'config.json'), 'utf8'));
+  const refused = await call('models:read', ['bundled-whisper-base', '../package.json'], raw);
+  assert.equal(refused.headers['content-type'], 'application/json');
+  assert.equal((decodeJson(refused.body) as IpcResult<unknown>).ok, false);
+  const json = await call('models:read', ['bundled-whisper-base', 'config.json']);
+  assert.ok((decodeJson(json.body) as IpcResult<Uint8Array>).ok, 'without Accept: the JSON envelope');
+});
+
 test('upload names lose their path parts and odd characters', () => {
   assert.equal(safeUploadName('../../etc/passwd'), 'passwd');
   assert.equal(safeUploadName('C:\\Users\\me\\talk.mp3'), 'talk.mp3');
