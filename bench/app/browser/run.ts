@@ -43,19 +43,23 @@ const KERNELS = join(REPO, 'kernels', 'wasm', 'build', 'kernels.wasm');
 const PAGE =
   '<!doctype html><meta charset="utf-8"><title>bench</title><script type="module" src="/page.js"></script>';
 
-async function bundle(entry: string): Promise<string> {
+/** The page's modules by URL path: /page.js and its chunks (Node-only branches split off, never loaded). */
+async function bundle(entry: string): Promise<Map<string, string>> {
   const out = await build({
-    entryPoints: [join(HERE, entry)],
+    entryPoints: { page: join(HERE, entry) },
     bundle: true,
+    splitting: true,
+    outdir: '/bundle',
     write: false,
     format: 'esm',
     platform: 'browser',
     target: 'chrome120',
     logLevel: 'silent',
-    // Node-only branches of the engine (Dawn, node:fs) are never taken in a page.
+    // The engine's Node-only branches (Dawn, node:fs in app/encoder/node-webgpu.ts) are dynamic
+    // imports that a page never takes.
     external: ['webgpu', 'node:*'],
   });
-  return out.outputFiles[0]!.text;
+  return new Map(out.outputFiles.map((f) => [`/${relative('/bundle', f.path)}`, f.text]));
 }
 
 function listFiles(dir: string): string[] {
@@ -68,7 +72,7 @@ function f32(x: Float32Array): Buffer {
   return Buffer.from(x.buffer, x.byteOffset, x.byteLength);
 }
 
-function serve(js: string, clips: readonly Clip[], long: LongFile): Promise<Server> {
+function serve(js: Map<string, string>, clips: readonly Clip[], long: LongFile): Promise<Server> {
   const listing = JSON.stringify(listFiles(BASE_MODEL_DIR));
   const types: Record<string, string> = {
     wasm: 'application/wasm',
@@ -94,7 +98,8 @@ function serve(js: string, clips: readonly Clip[], long: LongFile): Promise<Serv
     let m: RegExpExecArray | null;
     let p: string | null = null;
     if (url === '/') return send(PAGE, 'text/html');
-    if (url === '/page.js') return send(js, 'text/javascript');
+    const module = js.get(url);
+    if (module !== undefined) return send(module, 'text/javascript');
     if (url === '/kernels.wasm') return send(readFileSync(KERNELS), 'application/wasm');
     if (url === '/models/Xenova/whisper-base/files.json') return send(listing, 'application/json');
     if ((m = /^\/audio\/(\d+|long)\.f32$/.exec(url)))
