@@ -13,7 +13,6 @@ import { Weights64 } from '../../models/reference/weights64.ts';
 import { convertDecoder } from '../../models/slim/convert.ts';
 import type { SelfForm } from '../../models/slim/decoder64.ts';
 import { WhisperTokenizer } from '../../models/tokenizer/tokenizer.ts';
-import { ReferenceDecoderSession } from '../../kernels/decoder/reference-session.ts';
 import type { DecoderSession } from '../../kernels/decoder/types.ts';
 import { packDecoder } from '../../kernels/decoder/weights.ts';
 import { openWasmDecoder } from '../../kernels/wasm/load-node.ts';
@@ -162,9 +161,9 @@ export async function openEngine(ckpt: WhisperCheckpoint, opts: OpenEngineOption
     encoder,
     createSession,
     ...(fallback ? { fallback } : {}),
-    // Word alignment needs cross-attention weights: the float64 session provides them until the
-    // fast sessions implement align().
-    createAlignSession: () => new ReferenceDecoderSession(ckpt, 'baseline', 1, 1),
+    // Word alignment needs cross-attention weights: WASM sessions return them (align()); when
+    // decoding on WebGPU, whose sessions do not yet, a WASM session does the alignment pass.
+    createAlignSession: wasmSession,
   });
   const info: EngineInfo = {
     decoder,

