@@ -68,7 +68,8 @@ export interface DecoderSession {
   /**
    * Optional. Like prefill(seq, group, tokens) (it restarts sequence `seq`), but returns every
    * position's logits and the cross-attention weights of the requested heads: the teacher-forced
-   * pass of word-level timestamps. Sessions without it get a float64 reference pass instead.
+   * pass of word-level timestamps (WASM and the float64 reference have it; without it the
+   * Transcriber runs the pass on a session from createAlignSession).
    */
   align?(seq: number, group: number, tokens: readonly number[], req: AlignRequest): Promise<AlignResult>;
   /** Feeds one token to each of the sequences 0 … tokens.length − 1. */
