@@ -153,7 +153,8 @@ export async function loadEngine(
         {
           // A software adapter reaches here only when WebGPU was asked for by name.
           backend: backend.backend === 'wasm' ? 'wasm' : backend.softwareAdapter ? 'webgpu' : 'auto',
-          threads: backend.threads,
+          // The encoder runs on WASM either way: on WebGPU it gets every core (the badge's count is WASM's).
+          ...(backend.backend === 'wasm' ? { threads: backend.threads } : {}),
           forms: p.packed.forms,
           wasmModule: env.kernels ?? kernelsFromAssets,
           fallback: true,

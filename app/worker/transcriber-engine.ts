@@ -45,6 +45,7 @@ export function transcriberEngine(transcriber: TranscriberLike): TranscriptionEn
             windows,
           );
       };
+      hooks.progress('encoding', input.offsetS, 0, windows);
       await transcriber.transcribe(
         input.samples,
         {

@@ -218,7 +218,8 @@ test('the Transcriber adapter: contract segments shifted to file time and number
       signal: new AbortController().signal,
     },
   );
-  assert.deepEqual(out[0], {
+  assert.deepEqual(out[0], ['encoding', 4, 0, 1]);
+  assert.deepEqual(out[1], {
     id: 5,
     startMs: 4000,
     endMs: 5000,
@@ -229,7 +230,7 @@ test('the Transcriber adapter: contract segments shifted to file time and number
     noSpeechProb: 0.01,
     compressionRatio: 1,
   });
-  assert.deepEqual(out[1], ['decoding-text', 6, 1, 1]);
+  assert.deepEqual(out[2], ['decoding-text', 6, 1, 1]);
   assert.equal((seen[0] as { language: unknown }).language, null, "'auto' means detect");
 });
 
