@@ -55,6 +55,11 @@ function buildProgram(): Command {
     .option('--backend <backend>', 'auto, webgpu or wasm', 'auto')
     .option('--beam-size <n>', 'beam search width (1 = greedy)', '5')
     .option('--word-timestamps', 'word-level timings from cross-attention')
+    .option(
+      '--no-speech-snap',
+      "with word timestamps: keep Whisper's word times as aligned (no trimming to the speech)",
+    )
+    .option('--split-pause <ms>', 'with word timestamps: cut segments at pauses this long, or off', '1000')
     .option('--batch', 'split on silence and decode windows together (throughput)')
     .option('--prompt <text>', 'initial prompt (vocabulary, spelling)')
     .option('--json', 'JSON lines on stdout: events and a summary per file')

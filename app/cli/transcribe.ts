@@ -20,6 +20,8 @@ export interface TranscribeCliOptions {
   backend: string;
   beamSize?: string;
   wordTimestamps?: boolean;
+  speechSnap?: boolean;
+  splitPause?: string;
   batch?: boolean;
   json?: boolean;
   prompt?: string;
@@ -30,6 +32,16 @@ function choice<T extends string>(value: string, allowed: readonly T[], flag: st
     throw new SlimError('INVALID_ARGUMENT', `${flag} must be one of ${allowed.join(', ')}; got "${value}"`);
   }
   return value as T;
+}
+
+/** --split-pause: milliseconds, or off. */
+function splitPauseMs(v: string | undefined): number | null | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'off') return null;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new SlimError('INVALID_ARGUMENT', `--split-pause must be milliseconds > 0 or off, got "${v}"`);
+  return n;
 }
 
 function beamSize(v: string | undefined): number | null {
@@ -91,6 +103,7 @@ function reporter(
 async function transcribeFile(engine: Engine, file: string, opts: TranscribeCliOptions, signal: AbortSignal) {
   const probe = await probeAudioFile(file, { signal });
   const report = reporter(file, opts);
+  const splitPause = splitPauseMs(opts.splitPause);
   const t0 = performance.now();
   let result: TranscriptionResult;
   try {
@@ -102,6 +115,8 @@ async function transcribeFile(engine: Engine, file: string, opts: TranscribeCliO
         mode: opts.batch ? 'batched' : 'sequential',
         beamSize: beamSize(opts.beamSize),
         wordTimestamps: !!opts.wordTimestamps,
+        speechSnap: opts.speechSnap !== false,
+        ...(splitPause !== undefined ? { splitPauseMs: splitPause } : {}),
         ...(opts.prompt ? { initialPrompt: opts.prompt } : {}),
         ...(probe.durationMs !== null ? { durationMs: probe.durationMs } : {}),
       },
@@ -122,6 +137,7 @@ async function transcribeFile(engine: Engine, file: string, opts: TranscribeCliO
 export async function runTranscribe(inputs: string[], opts: TranscribeCliOptions): Promise<void> {
   const backend = choice(opts.backend, ['auto', 'webgpu', 'wasm'] as const, '--backend') as BackendRequest;
   parseFormats(opts.format); // fail on a bad --format before any work
+  splitPauseMs(opts.splitPause);
   const { path } = await resolveModel(opts.model, { download: cliDownloader(!!opts.json) });
   const ckpt = await loadCheckpoint(path);
   const engine = await openEngine(ckpt, { backend });

@@ -64,6 +64,9 @@ test('transcribe: bad input gives clear errors and exit codes', async () => {
   assert.match(r1.stderr, /not-audio\.wav/);
   const r2 = await runCli(['transcribe', sharedPath('audio', 'jfk.wav'), '--format', 'docx']);
   assert.equal(r2.code, 2, r2.stderr);
+  const r4 = await runCli(['transcribe', sharedPath('audio', 'jfk.wav'), '--split-pause', '-3']);
+  assert.equal(r4.code, 2, r4.stderr);
+  assert.match(r4.stderr, /--split-pause/);
   const r3 = await runCli(['transcribe', sharedPath('audio', 'jfk.wav'), '--model', join(out, 'nope')]);
   assert.equal(r3.code, 3, r3.stderr);
 });
