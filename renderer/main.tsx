@@ -7,6 +7,7 @@ import { encodeWav } from './logic/wav.ts';
 import { bridgeToken, httpBridge } from './bridge/http.ts';
 import { preloadApi, wrapApi } from './bridge/api.ts';
 import { startEngine } from './engine/client.ts';
+import { startMicrophone } from './live/capture.ts';
 import { createAppStore } from './store/create.ts';
 import { StoreProvider } from './store/react.tsx';
 import { App } from './components/App.tsx';
@@ -17,8 +18,12 @@ function mediaUrl(audio: AudioPayload): string {
   return URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'audio/wav' }));
 }
 
-function download(name: string, text: string, mime: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: `${mime};charset=utf-8` }));
+function download(name: string, data: string | Uint8Array, mime: string): void {
+  const blob =
+    typeof data === 'string'
+      ? new Blob([data], { type: `${mime};charset=utf-8` })
+      : new Blob([data as Uint8Array<ArrayBuffer>], { type: mime });
+  const url = URL.createObjectURL(blob);
   const a = Object.assign(document.createElement('a'), { href: url, download: name });
   document.body.append(a);
   a.click();
@@ -35,6 +40,7 @@ const store = createAppStore({
   newId: () => crypto.randomUUID(),
   mediaUrl,
   download,
+  startMicrophone,
 });
 engine = startEngine(
   (ev) => store.getState().handleWorkerEvent(ev),

@@ -56,6 +56,13 @@ await Promise.all([
     jsx: 'automatic',
   }),
   build({ ...common, entryPoints: { app: 'renderer/styles.css' }, outdir: join(OUT, 'assets') }),
+  // The microphone's AudioWorklet module (audioWorklet.addModule loads it by URL).
+  build({
+    ...common,
+    entryPoints: { 'capture-worklet': 'renderer/live/capture-worklet.ts' },
+    outdir: join(OUT, 'assets'),
+    format: 'esm',
+  }),
   build({
     ...common,
     entryPoints: { 'engine-worker': 'app/worker/engine-worker.ts' },

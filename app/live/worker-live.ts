@@ -81,7 +81,11 @@ export class LiveHost {
         nAudioCtx: model.dims.nAudioCtx,
         intervalMs: t.intervalMs,
       });
-      for (const c of a.early.splice(0)) a.session.push(c);
+      // As one piece: the first pass then sees all the audio that waited.
+      const early = a.early.splice(0);
+      const joined = new Float32Array(early.reduce((n, c) => n + c.length, 0));
+      early.reduce((at, c) => (joined.set(c, at), at + c.length), 0);
+      if (joined.length) a.session.push(joined);
     })();
     a.ready.catch((err) => {
       this.fail(sessionId, err);

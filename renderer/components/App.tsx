@@ -4,7 +4,7 @@ import { useApp } from '../store/react.tsx';
 import type { View } from '../store/types.ts';
 import { BackendBadge } from './BackendBadge.tsx';
 import { ExportView } from './ExportView.tsx';
-import { LiveView } from './LiveView.tsx';
+import { CaptionOverlay, LiveView } from './LiveView.tsx';
 import { Notices } from './Notices.tsx';
 import { QueueView } from './QueueView.tsx';
 import { SettingsView } from './SettingsView.tsx';
@@ -97,6 +97,7 @@ export function App() {
           <div>Drop audio or video files to transcribe</div>
         </div>
       )}
+      <CaptionOverlay />
       <Notices />
     </div>
   );

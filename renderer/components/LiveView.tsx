@@ -1,17 +1,137 @@
-/** Placeholder of the live-caption stage: its slice exists, the streaming engine does not yet. */
+/**
+ * Live captions: start and stop the microphone, the captions as they are confirmed (normal)
+ * with the tentative tail dimmed, the caption overlay, and saving the session afterwards.
+ */
+import { useEffect, useRef } from 'react';
+import type { LiveWord } from '../../app/live/types.ts';
 import { useApp } from '../store/react.tsx';
+
+const STATUS: Record<string, string> = {
+  idle: 'Ready',
+  starting: 'Loading the model…',
+  running: 'Listening',
+  stopping: 'Finishing…',
+  stopped: 'Stopped',
+  error: 'Error',
+};
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function Captions({
+  confirmed,
+  tentative,
+}: {
+  confirmed: readonly LiveWord[];
+  tentative: readonly LiveWord[];
+}) {
+  return (
+    <p className="captions" data-testid="captions">
+      <span className="confirmed" data-testid="confirmed">
+        {confirmed.map((w) => w.text).join('')}
+      </span>
+      <span className="tentative" data-testid="tentative">
+        {tentative.map((w) => w.text).join('')}
+      </span>
+    </p>
+  );
+}
 
 export function LiveView() {
   const live = useApp((s) => s.live);
+  const start = useApp((s) => s.startLive);
+  const stop = useApp((s) => s.stopLive);
+  const setOverlay = useApp((s) => s.setLiveOverlay);
+  const save = useApp((s) => s.saveLive);
+  const bottom = useRef<HTMLDivElement>(null);
+  const active = live.status === 'starting' || live.status === 'running' || live.status === 'stopping';
+  const saved = live.status === 'stopped' && live.confirmed.length > 0;
+
+  useEffect(() => {
+    bottom.current?.scrollIntoView({ block: 'end' });
+  }, [live.confirmed.length, live.tentative]);
+
   return (
-    <section className="view">
+    <section className="view live-view">
       <header className="view-header">
         <h1>Live captions</h1>
+        <div className="header-actions">
+          <span className="muted" data-testid="live-status">
+            {STATUS[live.status]}
+            {live.status === 'running' && ` · ${seconds(live.audioMs)} heard`}
+            {live.lastPassMs !== null && active && ` · pass ${seconds(live.lastPassMs)}`}
+          </span>
+          <label className="check">
+            <input type="checkbox" checked={live.overlay} onChange={(e) => setOverlay(e.target.checked)} />{' '}
+            Overlay
+          </label>
+          {active ? (
+            <button onClick={() => void stop()} disabled={live.status === 'stopping'}>
+              Stop
+            </button>
+          ) : (
+            <button className="primary" onClick={() => void start()}>
+              Start
+            </button>
+          )}
+        </div>
       </header>
-      <div className="empty">
-        <p className="empty-title">Not available yet</p>
-        <p>{live.note}</p>
-      </div>
+      {live.error && (
+        <p className="live-error" role="alert">
+          {live.error}
+        </p>
+      )}
+      {live.confirmed.length === 0 && live.tentative.length === 0 ? (
+        <div className="empty">
+          <p className="empty-title">{active ? 'Speak…' : 'Captions from your microphone'}</p>
+          <p>Confirmed words appear in full; the words still being decided are dimmed.</p>
+        </div>
+      ) : (
+        <div className="live-captions">
+          <Captions confirmed={live.confirmed} tentative={live.tentative} />
+          <div ref={bottom} />
+        </div>
+      )}
+      <footer className="live-footer">
+        <span className="muted">
+          {live.recordedMs > 0
+            ? `Recorded ${seconds(live.recordedMs)}`
+            : 'The session is recorded while it runs.'}
+        </span>
+        <button onClick={() => void save('srt')} disabled={!saved}>
+          Save SRT…
+        </button>
+        <button onClick={() => void save('vtt')} disabled={!saved}>
+          Save VTT…
+        </button>
+        <button
+          onClick={() => void save('wav')}
+          disabled={live.status !== 'stopped' || live.recordedMs === 0}
+        >
+          Save WAV…
+        </button>
+      </footer>
     </section>
+  );
+}
+
+/** The caption overlay inside the page (the browser build; Electron also has its own window). */
+export function CaptionOverlay() {
+  const live = useApp((s) => s.live);
+  if (!live.overlay) return null;
+  // The last words only: an overlay shows what is being said now.
+  const all = [
+    ...live.confirmed.map((w) => ({ w, c: true })),
+    ...live.tentative.map((w) => ({ w, c: false })),
+  ];
+  const tail = all.slice(-24);
+  return (
+    <div className="caption-overlay" data-testid="caption-overlay" aria-live="polite">
+      <Captions
+        confirmed={tail.filter((x) => x.c).map((x) => x.w)}
+        tentative={tail.filter((x) => !x.c).map((x) => x.w)}
+      />
+    </div>
   );
 }

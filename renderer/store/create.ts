@@ -14,6 +14,7 @@ import { estimateRemainingS } from '../logic/eta.ts';
 import { editSegmentText, editWord } from '../logic/edit.ts';
 import { exportFileName, exportText } from '../export/transcript.ts';
 import type { AppState, QueueItem, StoreDeps, TranscriptDoc } from './types.ts';
+import { createLiveSlice } from '../live/slice.ts';
 
 export type AppStore = StoreApi<AppState>;
 
@@ -407,11 +408,8 @@ export function createAppStore(deps: StoreDeps): AppStore {
         }
       },
 
-      // ---- live captions (next stage)
-      live: {
-        available: false,
-        note: 'Live captions from the microphone arrive with the streaming engine (next stage).',
-      },
+      // ---- live captions
+      ...createLiveSlice(set, get, deps),
 
       // ---- ui
       view: 'queue',
@@ -477,6 +475,11 @@ export function createAppStore(deps: StoreDeps): AppStore {
             return finish(ev.jobId, 'done');
           case 'cancelled':
             return finish(ev.jobId, 'cancelled');
+          case 'live:started':
+          case 'live:update':
+          case 'live:stopped':
+          case 'live:error':
+            return get().handleLiveEvent(ev);
           case 'error':
             if (ev.jobId && item(ev.jobId) && ACTIVE.has(item(ev.jobId)!.status))
               return finish(ev.jobId, 'failed', ev.error);

@@ -14,6 +14,7 @@ import type { Settings, SettingsPatch } from '../../app/ipc/settings.ts';
 import type { TranscriptSegment } from '../../app/ipc/transcript.ts';
 import type { BackendStatus, JobProgress, WorkerEvent, WorkerRequest } from '../../app/worker/protocol.ts';
 import type { ErrorData } from '../../models/errors.ts';
+import type { LiveSlice, MicrophoneDeps } from '../live/slice.ts';
 
 export type View = 'queue' | 'transcript' | 'export' | 'settings' | 'live';
 export type JobStatus = 'queued' | 'loading' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
@@ -109,11 +110,6 @@ export interface ExportSlice {
   exportActive(): Promise<void>;
 }
 
-/** Live captions arrive in the next stage; the slice is here so the UI and store have their place. */
-export interface LiveSlice {
-  live: { available: false; note: string };
-}
-
 export interface UiSlice {
   view: View;
   appInfo: AppInfo | null;
@@ -145,7 +141,9 @@ export interface StoreDeps {
   /** A playable URL for loaded audio (blob: in the page), or null where there is none (tests). */
   mediaUrl(audio: AudioPayload): string | null;
   /** Saves a file through the browser (no native dialogs). */
-  download(name: string, text: string, mime: string): void;
+  download(name: string, data: string | Uint8Array, mime: string): void;
+  /** The microphone for live captions (absent where there is none, as in Node tests). */
+  startMicrophone?: MicrophoneDeps['startMicrophone'];
   /** Delay before edits are journaled (default 500 ms). */
   editSaveDelayMs?: number;
 }
