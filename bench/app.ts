@@ -19,7 +19,7 @@ import { buildLongFile, loadClips, type Clip, type LongFile } from './app/corpus
 import type { NodeRunConfig, NodeRunMessage, NodeRunResult } from './app/node-run.ts';
 import { halves, RssSampler, type RssReport } from './app/rss.ts';
 import { clipsWer, scoreLong, type TimedText } from './app/score.ts';
-import { runBrowserRows, type BrowserRun } from './app/browser/run.ts';
+import { runBrowserRows } from './app/browser/run.ts';
 import { VERSIONS } from './app/versions.ts';
 
 export interface BenchRow {
@@ -253,22 +253,30 @@ async function main(): Promise<void> {
         .join(' ')}`,
   );
   const outputs: RunOutput[] = [];
+  // Each run's rows go to stderr as soon as it ends: a long run interrupted still says something.
+  const done = (o: RunOutput): void => {
+    outputs.push(o);
+    for (const r of rowsOf(o, clips, long))
+      log(
+        `  = ${r.system} ${r.runtime} ${r.backend} ${r.input}: ${r.totalSeconds.toFixed(2)} s, RTF ${r.rtf.toFixed(3)}, ` +
+          `peak RSS ${r.peakRssMB.toFixed(0)} MB, WER ${(100 * r.wer).toFixed(1)} %${r.dropped ? `, dropped ${r.dropped.length}` : ''}`,
+      );
+  };
   if (a.node)
     for (const system of a.systems) {
       const { r, rss } = await runNode(system, a);
-      outputs.push({ ...r, system, runtime: 'node', rss });
+      done({ ...r, system, runtime: 'node', rss });
     }
   if (a.node && a.webgpu && a.systems.includes('slim-whisper'))
     try {
       const { r, rss } = await runNode('slim-whisper', a, 'webgpu');
-      outputs.push({ ...r, system: 'slim-whisper', runtime: 'node', rss });
+      done({ ...r, system: 'slim-whisper', runtime: 'node', rss });
     } catch (err) {
       if (!(err instanceof SlimError && err.code === 'BACKEND')) throw err;
       log(`  slim-whisper node webgpu: skipped (${err.message.split('\n')[0]})`);
     }
   if (a.browser) {
-    const runs: BrowserRun[] = await runBrowserRows({ ...a, clips, long });
-    outputs.push(...runs);
+    await runBrowserRows({ ...a, clips, long, onRun: done });
   }
   const rows = outputs.flatMap((o) => rowsOf(o, clips, long));
   pairRatios(rows);

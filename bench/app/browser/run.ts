@@ -16,7 +16,6 @@ import { BASE_MODEL_DIR, MODELS_ROOT, REPO } from '../systems-node.ts';
 import type { RunOutput } from '../../app.ts';
 import type { BenchPage, PageLoad, PageTranscript } from './protocol.ts';
 
-export type BrowserRun = RunOutput;
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -226,11 +225,16 @@ export async function runBrowserRows(o: {
   threads: number;
   maxNewTokens: number;
   systems: ReadonlyArray<RunOutput['system']>;
+  /** Called with each run as it ends. */
+  onRun?: (r: RunOutput) => void;
 }): Promise<RunOutput[]> {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (use --no-browser)`);
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
   const out: RunOutput[] = [];
-  for (const system of o.systems)
-    out.push(await runPage(system, system === 'slim-whisper' ? 'page-slim.ts' : 'page-tj.ts', o, log));
+  for (const system of o.systems) {
+    const r = await runPage(system, system === 'slim-whisper' ? 'page-slim.ts' : 'page-tj.ts', o, log);
+    o.onRun?.(r);
+    out.push(r);
+  }
   return out;
 }
