@@ -1,7 +1,7 @@
 /**
  * One transcription job inside the worker: audio → 16 kHz mono (WAV decoded here, other
- * formats arrive decoded by the main process) → the engine, or, while no engine is built in,
- * the real log-mel front end window by window, so progress, pause and cancel work on real work.
+ * formats arrive decoded by the main process) → the engine. A host without an engine (the
+ * seam's tests) runs the real log-mel front end window by window and ends with a BACKEND error.
  */
 import { decodeWavBytes } from '../audio/wav-decode.ts';
 import { SlimError } from '../../models/errors.ts';
