@@ -25,7 +25,9 @@ import { createWasmDecoder } from '../../kernels/wasm/session.ts';
 import type { WasmModule } from '../../kernels/wasm/wasm-api.ts';
 import { adapterLabel } from '../encoder/backend.ts';
 import { AudioEncoder } from '../encoder/session.ts';
-import { Transcriber } from '../transcribe/transcriber.ts';
+import { Transcriber, type DeviceFallback } from '../transcribe/transcriber.ts';
+import type { GpuContext } from '../../kernels/webgpu/device.ts';
+import { isDeviceLost } from './device-lost.ts';
 
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
 
@@ -58,6 +60,8 @@ export interface AssembleOptions {
   wasmModule: () => Promise<WasmModule>;
   /** Where WebGPU fails or is a software adapter under 'webgpu', use WASM with a notice instead of throwing. */
   fallback?: boolean;
+  /** The WebGPU device to decode on (default: one of its own). */
+  gpu?: GpuContext;
 }
 
 /**
@@ -118,22 +122,29 @@ async function webgpuFactory(
   packed: PackedDecoder,
   request: BackendRequest,
   fallback: boolean,
+  given: GpuContext | undefined,
 ): Promise<
-  | { factory: (s: SessionShape) => Promise<DecoderSession>; adapter: string; notice: string | null }
+  | {
+      factory: (s: SessionShape) => Promise<DecoderSession>;
+      gpu: GpuContext;
+      adapter: string;
+      notice: string | null;
+    }
   | { notice: string }
 > {
   try {
     const { createGpuContext } = await import('../../kernels/webgpu/device.ts');
     const { createWebGPUDecoder } = await import('../../kernels/webgpu/session.ts');
-    const gpu = await createGpuContext();
+    const gpu = given ?? (await createGpuContext());
     const info = gpu.adapter.info;
     const adapter = adapterLabel(info);
     if (gpu.software && request === 'auto') {
-      gpu.device.destroy();
+      if (!given) gpu.device.destroy();
       return { notice: `WebGPU adapter "${adapter}" is a software renderer: using WASM` };
     }
     return {
       factory: (s) => createWebGPUDecoder(packed, { ...s, gpu }),
+      gpu,
       adapter,
       notice: gpu.software
         ? `WebGPU adapter "${adapter}" is a software renderer: expect it to be slow`
@@ -157,15 +168,22 @@ export async function assembleEngine(
   let decoder: EngineInfo['decoder'] = 'wasm';
   let adapter: string | null = null;
   let notice: string | null = null;
-  let createSession = async (s: SessionShape): Promise<DecoderSession> =>
+  const wasmSession = async (s: SessionShape): Promise<DecoderSession> =>
     createWasmDecoder(packed, { ...s, module: await opts.wasmModule() });
+  let createSession = wasmSession;
+  let deviceFallback: DeviceFallback | undefined;
+  let lostDevice: Promise<GPUDeviceLostInfo> | null = null;
   if (request !== 'wasm') {
-    const gpu = await webgpuFactory(packed, request, opts.fallback ?? false);
+    const gpu = await webgpuFactory(packed, request, opts.fallback ?? false, opts.gpu);
     notice = gpu.notice;
     if ('factory' in gpu) {
       decoder = 'webgpu';
       adapter = gpu.adapter;
-      createSession = gpu.factory;
+      const ctx = gpu.gpu;
+      // A lost device: the running job moves to WASM (the Transcriber's fallback), later ones start there.
+      createSession = async (s) => (ctx.lost ? wasmSession(s) : gpu.factory(s));
+      deviceFallback = { createSession: wasmSession, isDeviceLost: (err) => isDeviceLost(ctx, err) };
+      lostDevice = ctx.device.lost;
     }
   }
   const encoder = await AudioEncoder.create(ckpt, {
@@ -179,21 +197,23 @@ export async function assembleEngine(
     ...(ckpt.alignmentHeads ? { alignmentHeads: ckpt.alignmentHeads } : {}),
     encoder,
     createSession,
+    ...(deviceFallback ? { fallback: deviceFallback } : {}),
     // Word alignment needs cross-attention weights: the float64 session provides them until the
     // fast sessions implement align().
     createAlignSession: () => new ReferenceDecoderSession(ckpt, 'baseline', 1, 1),
   });
-  return {
-    transcriber,
-    info: {
-      decoder,
-      adapter,
-      encoder: `onnxruntime-web wasm fp32`,
-      threads: encoder.info.threads,
-      forms,
-      calibrated: opts.forms !== null,
-      notice,
-    },
-    dispose: () => encoder.dispose(),
+  const info: EngineInfo = {
+    decoder,
+    adapter,
+    encoder: `onnxruntime-web wasm fp32`,
+    threads: encoder.info.threads,
+    forms,
+    calibrated: opts.forms !== null,
+    notice,
   };
+  void lostDevice?.then((lost) => {
+    info.decoder = 'wasm';
+    info.notice = `WebGPU device lost (${lost.message || lost.reason}): decoding on WASM`;
+  });
+  return { transcriber, info, dispose: () => encoder.dispose() };
 }

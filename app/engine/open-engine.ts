@@ -18,6 +18,7 @@ import { packDecoder } from '../../kernels/decoder/weights.ts';
 import { openWasmDecoder } from '../../kernels/wasm/load-node.ts';
 import type { GpuContext } from '../../kernels/webgpu/device.ts';
 import { AudioEncoder } from '../encoder/session.ts';
+import { isDeviceLost } from './device-lost.ts';
 import { CONVERSION_VERSION, defaultCacheDir, type ConversionRecord } from '../models/conversion.ts';
 import { Transcriber, type DeviceFallback } from '../transcribe/transcriber.ts';
 
@@ -91,22 +92,6 @@ async function webgpuFactory(
       throw new SlimError('BACKEND', `WebGPU is not available: ${(e as Error).message}`);
     return { notice: `WebGPU unavailable (${(e as Error).message}): using WASM` };
   }
-}
-
-/**
- * Whether a WebGPU session's error means the device is gone. The session says so itself once
- * device.lost has settled; an error that comes first (a destroyed device's failed readback)
- * waits a moment for device.lost.
- */
-async function isDeviceLost(gpu: GpuContext, err: unknown): Promise<boolean> {
-  if ((err instanceof SlimError && err.code === 'DEVICE_LOST') || gpu.lost) return true;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), 1000);
-  });
-  const lost = await Promise.race([gpu.device.lost.then(() => true), late]);
-  clearTimeout(timer);
-  return lost;
 }
 
 export interface OpenEngineOptions {

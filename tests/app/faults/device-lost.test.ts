@@ -2,7 +2,7 @@
  * A WebGPU device lost in the middle of a job (device.destroy() after the first window, on
  * SwiftShader through Dawn): the job goes on on the WASM decoder from the window that failed,
  * keeps the windows finished on the GPU, says so in a notice event, and ends with the transcript
- * of an all-WASM run. A small random model (windows of 0.48 s) keeps SwiftShader's time low;
+ * of an all-WASM run; in the CLI's engine (open-engine.ts) and the worker's (assemble.ts). A small random model (windows of 0.48 s) keeps SwiftShader's time low;
  * the engine, encoder and both decoders are the real ones.
  */
 import assert from 'node:assert/strict';
@@ -11,9 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readAudioFile } from '../../../app/audio/read.ts';
+import { assembleEngine } from '../../../app/engine/assemble.ts';
 import { openEngine, type Engine } from '../../../app/engine/open-engine.ts';
 import type { TranscribeEvent, TranscriptionResult } from '../../../app/transcribe/types.ts';
 import type { DecoderSession } from '../../../kernels/decoder/types.ts';
+import { loadKernelModule } from '../../../kernels/wasm/load-node.ts';
 import { createGpuContext } from '../../../kernels/webgpu/device.ts';
 import { makeFixtureCheckpoint } from '../../../models/fixtures/checkpoint.ts';
 import { AUDIO_DIR } from '../../helpers/shared.ts';
@@ -98,4 +100,35 @@ test('device lost after the first window: the job ends on WASM with the all-WASM
   // The engine knows: its next jobs decode on WASM from the start.
   assert.equal(engine.info.decoder, 'wasm');
   assert.match(engine.info.notice ?? '', /device lost/);
+});
+
+test("the worker's engine (assembleEngine) moves to WASM the same way", async () => {
+  const expected = await run(await openEngine(ckpt, { backend: 'wasm', cacheDir }));
+  const gpu = await createGpuContext({ swiftShader: true });
+  const engine = await assembleEngine(ckpt, {
+    backend: 'webgpu',
+    gpu,
+    forms: null,
+    wasmModule: loadKernelModule,
+  });
+  assert.equal(engine.info.decoder, 'webgpu');
+  const notices: string[] = [];
+  let destroyedAfter = -1;
+  let segments = 0;
+  const result = await run(engine, (e) => {
+    if (e.type === 'segment') segments++;
+    if (e.type === 'notice') notices.push(e.message);
+    if (e.type === 'progress' && e.windows === 1 && destroyedAfter < 0) {
+      destroyedAfter = segments;
+      gpu.device.destroy();
+    }
+  });
+  assert.ok(destroyedAfter >= 1, 'the first window was finished on the GPU before the loss');
+  assert.equal(notices.length, 1);
+  assert.match(notices[0]!, /webgpu decoder lost its device.*continuing on wasm from window 2/);
+  assert.deepEqual(
+    result.segments.map((s) => [s.startMs, s.endMs, s.text, s.tokens]),
+    expected.segments.map((s) => [s.startMs, s.endMs, s.text, s.tokens]),
+  );
+  assert.equal(engine.info.decoder, 'wasm');
 });
