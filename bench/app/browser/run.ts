@@ -16,7 +16,6 @@ import { BASE_MODEL_DIR, MODELS_ROOT, REPO } from '../systems-node.ts';
 import type { RunOutput } from '../../app.ts';
 import type { BenchPage, PageLoad, PageTranscript } from './protocol.ts';
 
-
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
   '--no-sandbox',
