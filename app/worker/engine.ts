@@ -115,7 +115,7 @@ function prepare(model: string, env: EngineEnv): Promise<Prepared> {
       }
     prepared = (async () => {
       const data = await env.fetchModel(model);
-      const ckpt = checkpointFromBytes(data.format, new Map(Object.entries(data.files)), model);
+      const ckpt = await checkpointFromBytes(data.format, new Map(Object.entries(data.files)), model);
       return { model, ckpt, packed: packSlimDecoder(ckpt, data.forms), calibrated: data.forms !== null };
     })();
     prepared.catch(() => (prepared = null));

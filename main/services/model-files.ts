@@ -4,9 +4,9 @@
  * served: the renderer can name a model and one of its listed files, never a path.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import type { ModelFileList } from '../../app/ipc/contract.ts';
-import { transformersJsFileNames } from '../../models/import/bytes.ts';
+import { hfFileNames, transformersJsFileNames } from '../../models/import/bytes.ts';
 import { SlimError } from '../../models/errors.ts';
 import type { ModelStore } from './model-store.ts';
 
@@ -32,16 +32,17 @@ export class ModelFiles {
 
   async list(id: string): Promise<ModelFileList & { dir: string }> {
     const m = await this.entry(id);
-    if (m.format !== 'transformers-js-onnx')
-      throw new SlimError(
-        'MODEL_FORMAT',
-        `${m.name}: ${m.format} models cannot be opened in the app's engine yet (Transformers.js ONNX ` +
-          'exports can); the command line (slim-whisper transcribe --model) reads them',
-      );
-    const names = transformersJsFileNames(await listTree(m.path), m.path);
+    // A ggml model is one file: it is served by its own name from the folder it lies in.
+    const dir = m.format === 'ggml' ? dirname(m.path) : m.path;
+    const names =
+      m.format === 'ggml'
+        ? [basename(m.path)]
+        : m.format === 'hf-safetensors'
+          ? hfFileNames(await listTree(m.path))
+          : transformersJsFileNames(await listTree(m.path), m.path);
     const files = [];
-    for (const name of names) files.push({ name, bytes: (await stat(join(m.path, name))).size });
-    return { id, format: m.format, files, dir: m.path };
+    for (const name of names) files.push({ name, bytes: (await stat(join(dir, name))).size });
+    return { id, format: m.format, files, dir };
   }
 
   async read(id: string, name: string): Promise<Uint8Array> {

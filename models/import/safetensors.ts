@@ -1,144 +1,37 @@
 /**
- * The safetensors format (huggingface/safetensors): an 8-byte little-endian header length N,
- * N bytes of JSON `{ name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: {…} }`,
- * then the data section; offsets are relative to the data section.
- *
- * The reader opens a file, validates the whole header up front, and reads tensors one at a time
- * straight into their float32 arrays (large-v3 is 3 GB in f16: the file is never held whole).
- * Sharded checkpoints (`model.safetensors.index.json`) open as one store over several files.
- * Typed arrays are read in host byte order: every platform we ship on is little-endian.
+ * safetensors files on disk: the parser and writer live in safetensors-core.ts (node-free, also
+ * used on the engine worker's bytes); this opens files and index files by path.
  */
-import { bfloat16sToFloats, floatsToBfloat16s, floatsToHalfs, halfsToFloats } from '../numerics/half.ts';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Tensor } from '../checkpoint/types.ts';
 import { SlimError } from '../errors.ts';
+import { openFileSource } from './file-source.ts';
+import { SafetensorsStore } from './safetensors-core.ts';
 
-/** Bytes per element of every dtype the safetensors specification defines. */
-const DTYPE_BYTES: Record<string, number> = {
-  BOOL: 1,
-  U8: 1,
-  I8: 1,
-  F8_E5M2: 1,
-  F8_E4M3: 1,
-  I16: 2,
-  U16: 2,
-  F16: 2,
-  BF16: 2,
-  I32: 4,
-  U32: 4,
-  F32: 4,
-  F64: 8,
-  I64: 8,
-  U64: 8,
-};
+export * from './safetensors-core.ts';
 
-/** The dtypes we convert to float32. */
-export type SafetensorsFloatDtype = 'F32' | 'F16' | 'BF16' | 'F64';
-const FLOAT_DTYPES = new Set<string>(['F32', 'F16', 'BF16', 'F64']);
-
-/** The reference implementation refuses headers over 100 MB; a larger length means "not safetensors". */
-const MAX_HEADER_BYTES = 100_000_000;
-
-export interface SafetensorsEntry {
-  readonly name: string;
-  readonly dtype: string;
-  readonly shape: readonly number[];
-  /** The file that holds the data. */
-  readonly file: string;
-  /** Absolute byte range in that file. */
-  readonly begin: number;
-  readonly end: number;
+/** Opens one .safetensors file and validates its header. */
+export async function openSafetensors(path: string): Promise<SafetensorsStore> {
+  return SafetensorsStore.fromSource(await openFileSource(path, 'a .safetensors file'));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Reading
-
-/** An open safetensors file or set of shards; tensors are read on demand. Call close(). */
-export class SafetensorsStore {
-  private constructor(
-    /** The file (or index) this store was opened from, for messages. */
-    readonly path: string,
-    readonly entries: ReadonlyMap<string, SafetensorsEntry>,
-    readonly metadata: Readonly<Record<string, string>>,
-    private readonly handles: Map<string, FileHandle>,
-  ) {}
-
-  /** Opens one .safetensors file and validates its header. */
-  static async open(path: string): Promise<SafetensorsStore> {
-    const fh = await openFile(path);
-    try {
-      const { entries, metadata } = await readHeader(fh, path);
-      return new SafetensorsStore(path, entries, metadata, new Map([[path, fh]]));
-    } catch (e) {
-      await fh.close();
-      throw e;
-    }
+/** Opens the shards listed by a `model.safetensors.index.json` as one store. */
+export async function openSafetensorsIndex(indexPath: string): Promise<SafetensorsStore> {
+  let text: string;
+  try {
+    text = await readFile(indexPath, 'utf8');
+  } catch (e) {
+    throw new SlimError('MODEL_NOT_FOUND', `${indexPath}: cannot read (${(e as Error).message})`);
   }
-
-  /** Opens the shards listed by a `model.safetensors.index.json` as one store. */
-  static async openIndex(indexPath: string): Promise<SafetensorsStore> {
-    const weightMap = await readIndex(indexPath);
-    const handles = new Map<string, FileHandle>();
-    const entries = new Map<string, SafetensorsEntry>();
-    try {
-      for (const shard of new Set(weightMap.values())) {
-        const file = join(dirname(indexPath), shard);
-        const fh = await openFile(file);
-        handles.set(file, fh);
-        for (const [name, entry] of (await readHeader(fh, file)).entries) {
-          if (entries.has(name)) corrupt(file, `tensor ${name} is also in ${entries.get(name)!.file}`);
-          entries.set(name, entry);
-        }
-      }
-      for (const [name, shard] of weightMap) {
-        const e = entries.get(name);
-        if (!e || basename(e.file) !== shard) corrupt(indexPath, `lists ${name} in ${shard}, which lacks it`);
-      }
-    } catch (e) {
-      await Promise.all([...handles.values()].map((h) => h.close()));
-      throw e;
-    }
-    return new SafetensorsStore(indexPath, entries, {}, handles);
-  }
-
-  /** Reads one tensor as float32 (F32, F16, BF16, F64). */
-  async read(name: string): Promise<Tensor> {
-    const e = this.entries.get(name);
-    if (!e) throw new SlimError('MODEL_SHAPE', `${this.path}: no tensor named ${name}`);
-    if (!FLOAT_DTYPES.has(e.dtype)) {
-      throw new SlimError(
-        'MODEL_DTYPE',
-        `${e.file}: tensor ${name} is ${e.dtype}; only F32, F16, BF16 and F64 tensors can be read`,
-      );
-    }
-    const fh = this.handles.get(e.file)!;
-    const n = e.shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    if (e.dtype === 'F32') {
-      await readExactly(fh, new Uint8Array(data.buffer), e.begin, e.file, name);
-    } else if (e.dtype === 'F64') {
-      const d = new Float64Array(n);
-      await readExactly(fh, new Uint8Array(d.buffer), e.begin, e.file, name);
-      data.set(d);
-    } else {
-      const h = new Uint16Array(n);
-      await readExactly(fh, new Uint8Array(h.buffer), e.begin, e.file, name);
-      if (e.dtype === 'F16') halfsToFloats(h, data);
-      else bfloat16sToFloats(h, data);
-    }
-    return { shape: [...e.shape], data };
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.handles.values()].map((h) => h.close()));
-    this.handles.clear();
-  }
+  return SafetensorsStore.fromIndex(indexPath, text, (shard) =>
+    openFileSource(join(dirname(indexPath), shard), 'a .safetensors file'),
+  );
 }
 
 /** Reads every tensor of one safetensors file (for small files and tests). */
 export async function readSafetensors(path: string): Promise<Map<string, Tensor>> {
-  const store = await SafetensorsStore.open(path);
+  const store = await openSafetensors(path);
   try {
     const out = new Map<string, Tensor>();
     for (const name of store.entries.keys()) out.set(name, await store.read(name));
@@ -146,229 +39,4 @@ export async function readSafetensors(path: string): Promise<Map<string, Tensor>
   } finally {
     await store.close();
   }
-}
-
-function corrupt(path: string, what: string): never {
-  throw new SlimError('MODEL_CORRUPT', `${path}: ${what}`);
-}
-
-async function openFile(path: string): Promise<FileHandle> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw new SlimError('MODEL_NOT_FOUND', `${path}: cannot open (${(e as Error).message})`);
-  }
-  if ((await fh.stat()).isDirectory()) {
-    await fh.close();
-    throw new SlimError('MODEL_FORMAT', `${path}: is a folder, expected a .safetensors file`);
-  }
-  return fh;
-}
-
-/** Fills `buf` from `position`; a short read means the file shrank or lied about its size. */
-async function readExactly(
-  fh: FileHandle,
-  buf: Uint8Array,
-  position: number,
-  path: string,
-  what: string,
-): Promise<void> {
-  let done = 0;
-  while (done < buf.length) {
-    // FileHandle.read caps one call at 2 GB; loop for anything larger.
-    const len = Math.min(buf.length - done, 1 << 30);
-    const { bytesRead } = await fh.read(buf, done, len, position + done);
-    if (bytesRead === 0) corrupt(path, `file ends inside ${what} (offset ${position + done})`);
-    done += bytesRead;
-  }
-}
-
-async function readHeader(
-  fh: FileHandle,
-  path: string,
-): Promise<{ entries: Map<string, SafetensorsEntry>; metadata: Record<string, string> }> {
-  const size = (await fh.stat()).size;
-  if (size === 0) corrupt(path, 'file is empty');
-  if (size < 8) corrupt(path, `file is ${size} bytes, too short for the 8-byte header length`);
-  const lenBuf = new Uint8Array(8);
-  await readExactly(fh, lenBuf, 0, path, 'the header length');
-  const n = Number(new DataView(lenBuf.buffer).getBigUint64(0, true));
-  if (n > MAX_HEADER_BYTES || n < 2) {
-    throw new SlimError(
-      'MODEL_FORMAT',
-      `${path}: not a safetensors file (header length ${n} is implausible)`,
-    );
-  }
-  if (8 + n > size)
-    corrupt(path, `truncated: the ${n}-byte header runs past the end of the ${size}-byte file`);
-  const headerBytes = new Uint8Array(n);
-  await readExactly(fh, headerBytes, 8, path, 'the header');
-  const header = parseHeaderJson(headerBytes, path);
-  return parseEntries(header, path, 8 + n, size);
-}
-
-function parseHeaderJson(bytes: Uint8Array, path: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (e) {
-    corrupt(path, `header is not valid JSON (${(e as Error).message})`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    corrupt(path, 'header is not a JSON object');
-  }
-  return parsed as Record<string, unknown>;
-}
-
-function parseEntries(
-  header: Record<string, unknown>,
-  path: string,
-  dataStart: number,
-  fileSize: number,
-): { entries: Map<string, SafetensorsEntry>; metadata: Record<string, string> } {
-  const entries = new Map<string, SafetensorsEntry>();
-  let metadata: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(header)) {
-    if (name === '__metadata__') metadata = parseMetadata(raw, path);
-    else entries.set(name, parseEntry(name, raw, path, dataStart, fileSize));
-  }
-  checkNoOverlap([...entries.values()], path);
-  return { entries, metadata };
-}
-
-function parseMetadata(raw: unknown, path: string): Record<string, string> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    corrupt(path, '__metadata__ is not an object');
-  for (const [k, v] of Object.entries(raw)) {
-    if (typeof v !== 'string') corrupt(path, `__metadata__.${k} is not a string`);
-  }
-  return raw as Record<string, string>;
-}
-
-function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-}
-
-function parseEntry(
-  name: string,
-  raw: unknown,
-  path: string,
-  dataStart: number,
-  fileSize: number,
-): SafetensorsEntry {
-  if (typeof raw !== 'object' || raw === null) corrupt(path, `tensor ${name}: entry is not an object`);
-  const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
-  if (typeof dtype !== 'string') corrupt(path, `tensor ${name}: dtype is missing`);
-  const width = DTYPE_BYTES[dtype];
-  if (width === undefined)
-    throw new SlimError('MODEL_DTYPE', `${path}: tensor ${name} has unknown dtype "${dtype}"`);
-  if (!Array.isArray(shape) || !shape.every(isCount))
-    corrupt(path, `tensor ${name}: shape is not a list of sizes`);
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
-    corrupt(path, `tensor ${name}: data_offsets is not [begin, end]`);
-  }
-  const [b, e] = offsets as [number, number];
-  const dataSize = fileSize - dataStart;
-  if (b > e || e > dataSize) {
-    corrupt(
-      path,
-      `tensor ${name}: data_offsets [${b}, ${e}] lie outside the ${dataSize}-byte data section (truncated?)`,
-    );
-  }
-  const need = (shape as number[]).reduce((a, d) => a * d, width);
-  if (e - b !== need) {
-    corrupt(path, `tensor ${name}: holds ${e - b} bytes, but ${dtype}[${shape.join(', ')}] needs ${need}`);
-  }
-  return { name, dtype, shape: shape as number[], file: path, begin: dataStart + b, end: dataStart + e };
-}
-
-function checkNoOverlap(entries: SafetensorsEntry[], path: string): void {
-  const sorted = entries.filter((e) => e.end > e.begin).sort((a, b) => a.begin - b.begin);
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1]!;
-    const cur = sorted[i]!;
-    if (cur.begin < prev.end) corrupt(path, `tensors ${prev.name} and ${cur.name} overlap`);
-  }
-}
-
-/** Parses an index's weight_map (tensor → shard file name); shard names must stay in the folder. */
-async function readIndex(indexPath: string): Promise<Map<string, string>> {
-  let text: string;
-  try {
-    text = await readFile(indexPath, 'utf8');
-  } catch (e) {
-    throw new SlimError('MODEL_NOT_FOUND', `${indexPath}: cannot read (${(e as Error).message})`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    corrupt(indexPath, `not valid JSON (${(e as Error).message})`);
-  }
-  const wm = (parsed as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof wm !== 'object' || wm === null || Array.isArray(wm))
-    corrupt(indexPath, 'has no weight_map object');
-  const out = new Map<string, string>();
-  for (const [name, shard] of Object.entries(wm)) {
-    if (typeof shard !== 'string' || shard !== basename(shard) || shard === '..' || shard === '.') {
-      corrupt(indexPath, `weight_map entry for ${name} is not a file name in this folder`);
-    }
-    out.set(name, shard);
-  }
-  if (out.size === 0) corrupt(indexPath, 'weight_map is empty');
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writing
-
-export type SafetensorsWriteDtype = 'f32' | 'f16' | 'bf16';
-
-const WRITE_DTYPE: Record<SafetensorsWriteDtype, SafetensorsFloatDtype> = {
-  f32: 'F32',
-  f16: 'F16',
-  bf16: 'BF16',
-};
-
-/**
- * Serializes tensors (in map order) as one safetensors file, every tensor in `dtype`.
- * The header is padded with spaces to a multiple of 8 so the data section stays aligned.
- */
-export function writeSafetensors(
-  tensors: ReadonlyMap<string, Tensor>,
-  dtype: SafetensorsWriteDtype,
-  metadata?: Record<string, string>,
-): Uint8Array {
-  const header: Record<string, unknown> = {};
-  if (metadata) header.__metadata__ = metadata;
-  const chunks: Uint8Array[] = [];
-  let offset = 0;
-  for (const [name, t] of tensors) {
-    const bytes = encodeData(t.data, dtype);
-    header[name] = {
-      dtype: WRITE_DTYPE[dtype],
-      shape: [...t.shape],
-      data_offsets: [offset, offset + bytes.length],
-    };
-    chunks.push(bytes);
-    offset += bytes.length;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let pos = 8 + headerBytes.length;
-  for (const c of chunks) {
-    out.set(c, pos);
-    pos += c.length;
-  }
-  return out;
-}
-
-function encodeData(data: Float32Array, dtype: SafetensorsWriteDtype): Uint8Array {
-  const arr = dtype === 'f32' ? data : dtype === 'f16' ? floatsToHalfs(data) : floatsToBfloat16s(data);
-  return new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
 }

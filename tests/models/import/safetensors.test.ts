@@ -6,7 +6,12 @@ import { after, describe, test } from 'node:test';
 import type { Tensor } from '../../../models/checkpoint/types.ts';
 import { SlimError, type ErrorCode } from '../../../models/errors.ts';
 import { Rng } from '../../../models/fixtures/random.ts';
-import { SafetensorsStore, readSafetensors, writeSafetensors } from '../../../models/import/safetensors.ts';
+import {
+  openSafetensors,
+  openSafetensorsIndex,
+  readSafetensors,
+  writeSafetensors,
+} from '../../../models/import/safetensors.ts';
 import {
   bfloat16sToFloats,
   floatToHalf,
@@ -90,7 +95,7 @@ describe('safetensors write → read', () => {
     test(`${dtype}: names, shapes and values come back`, async () => {
       const src = sampleTensors();
       const path = tmpFile(writeSafetensors(src, dtype, { format: 'pt' }));
-      const store = await SafetensorsStore.open(path);
+      const store = await openSafetensors(path);
       try {
         assert.deepEqual(store.metadata, { format: 'pt' });
         assert.deepEqual(
@@ -150,7 +155,7 @@ describe('safetensors shards', () => {
     const a = 'model-00001-of-00002.safetensors';
     const b = 'model-00002-of-00002.safetensors';
     writeShards(dir, { 'a.weight': a, 'b.bias': a, 'c.scalar': b, 'd.conv': b });
-    const store = await SafetensorsStore.openIndex(join(dir, 'model.safetensors.index.json'));
+    const store = await openSafetensorsIndex(join(dir, 'model.safetensors.index.json'));
     try {
       assert.equal(store.entries.size, 4);
       assert.equal(store.entries.get('d.conv')!.file, join(dir, b));
@@ -164,7 +169,7 @@ describe('safetensors shards', () => {
     const dir = join(tmp, 'shards-lacking');
     writeShards(dir, { 'a.weight': 's1.safetensors', 'zzz.weight': 's1.safetensors' });
     const index = join(dir, 'model.safetensors.index.json');
-    await rejectsWith(SafetensorsStore.openIndex(index), 'MODEL_CORRUPT', index, 'zzz.weight');
+    await rejectsWith(openSafetensorsIndex(index), 'MODEL_CORRUPT', index, 'zzz.weight');
   });
 
   test('an index pointing outside its folder is MODEL_CORRUPT', async () => {
@@ -172,7 +177,7 @@ describe('safetensors shards', () => {
     mkdirSync(dir, { recursive: true });
     const index = join(dir, 'model.safetensors.index.json');
     writeFileSync(index, JSON.stringify({ weight_map: { 'a.weight': '../x.safetensors' } }));
-    await rejectsWith(SafetensorsStore.openIndex(index), 'MODEL_CORRUPT', index, 'a.weight');
+    await rejectsWith(openSafetensorsIndex(index), 'MODEL_CORRUPT', index, 'a.weight');
   });
 
   test('a missing shard is MODEL_NOT_FOUND naming the shard', async () => {
@@ -180,7 +185,7 @@ describe('safetensors shards', () => {
     mkdirSync(dir, { recursive: true });
     const index = join(dir, 'model.safetensors.index.json');
     writeFileSync(index, JSON.stringify({ weight_map: { 'a.weight': 'gone.safetensors' } }));
-    await rejectsWith(SafetensorsStore.openIndex(index), 'MODEL_NOT_FOUND', join(dir, 'gone.safetensors'));
+    await rejectsWith(openSafetensorsIndex(index), 'MODEL_NOT_FOUND', join(dir, 'gone.safetensors'));
   });
 
   test('a corrupt index is MODEL_CORRUPT', async () => {
@@ -188,7 +193,7 @@ describe('safetensors shards', () => {
     mkdirSync(dir, { recursive: true });
     const index = join(dir, 'model.safetensors.index.json');
     writeFileSync(index, '{"weight_map": {');
-    await rejectsWith(SafetensorsStore.openIndex(index), 'MODEL_CORRUPT', index, 'JSON');
+    await rejectsWith(openSafetensorsIndex(index), 'MODEL_CORRUPT', index, 'JSON');
   });
 });
 
@@ -274,7 +279,7 @@ describe('safetensors bad input', () => {
   for (const [what, bytes, code, parts] of cases) {
     test(`${what} → ${code}`, async () => {
       const path = tmpFile(bytes);
-      await rejectsWith(SafetensorsStore.open(path), code, path, ...parts);
+      await rejectsWith(openSafetensors(path), code, path, ...parts);
     });
   }
 
@@ -282,7 +287,7 @@ describe('safetensors bad input', () => {
     const path = tmpFile(
       rawFile({ ids: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, new Uint8Array(16)),
     );
-    const store = await SafetensorsStore.open(path);
+    const store = await openSafetensors(path);
     try {
       await rejectsWith(store.read('ids'), 'MODEL_DTYPE', path, 'ids', 'I64');
     } finally {
@@ -292,10 +297,10 @@ describe('safetensors bad input', () => {
 
   test('a missing file → MODEL_NOT_FOUND', async () => {
     const path = join(tmp, 'nope.safetensors');
-    await rejectsWith(SafetensorsStore.open(path), 'MODEL_NOT_FOUND', path);
+    await rejectsWith(openSafetensors(path), 'MODEL_NOT_FOUND', path);
   });
 
   test('a folder → MODEL_FORMAT', async () => {
-    await rejectsWith(SafetensorsStore.open(tmp), 'MODEL_FORMAT', tmp);
+    await rejectsWith(openSafetensors(tmp), 'MODEL_FORMAT', tmp);
   });
 });
