@@ -54,6 +54,8 @@ export class LocalAgreement {
   /** Index in `all` of the first confirmed word whose audio is still in the buffer. */
   private inBuffer = 0;
   private previous: LiveWord[] = [];
+  /** The last insert: hypothesis words that restated the `committed` confirmed words then in the buffer. */
+  private last = { restated: 0, committed: 0 };
 
   /** Every word confirmed so far. */
   get confirmed(): readonly LiveWord[] {
@@ -77,6 +79,7 @@ export class LocalAgreement {
   /** Takes a hypothesis of the whole buffer; confirms the prefix it shares with the previous one. */
   insert(hypothesis: readonly LiveWord[]): AgreementStep {
     const restated = restatedLength(this.committedInBuffer, hypothesis);
+    this.last = { restated, committed: this.all.length - this.inBuffer };
     const fresh = hypothesis.slice(restated);
     let n = 0;
     while (
@@ -91,12 +94,41 @@ export class LocalAgreement {
     return { restated, confirmed, tentative: this.previous };
   }
 
+  /**
+   * Confirms the next `count` words of the tentative tail without waiting for agreement: the
+   * buffer is full and its audio must go (the live window is bounded), so the newest hypothesis
+   * of that audio is the best there will be.
+   */
+  confirmTentative(count: number): LiveWord[] {
+    const confirmed = this.previous.slice(0, count);
+    this.all.push(...confirmed);
+    this.previous = this.previous.slice(confirmed.length);
+    return confirmed;
+  }
+
   /** The end of the stream: the last tail is confirmed as it stands. */
   flush(): AgreementStep {
     const confirmed = this.previous;
     this.all.push(...confirmed);
     this.previous = [];
     return { restated: 0, confirmed, tentative: [] };
+  }
+
+  /**
+   * The buffer was cut after the first `words` words of the last inserted hypothesis (all of
+   * them confirmed): the confirmed words they stand for leave the buffer. Its first `restated`
+   * words stood for the confirmed words then in the buffer, the next ones were confirmed one for
+   * one; a cut inside the restated part takes a proportional share. Counting words, not times: the times of words
+   * inside a segment are estimates, and a word counted wrongly would be shown twice.
+   */
+  scrolled(words: number): void {
+    const { restated, committed } = this.last;
+    const leaving =
+      words >= restated
+        ? committed + (words - restated)
+        : Math.round((words * committed) / Math.max(1, restated));
+    this.inBuffer = Math.min(this.all.length, this.inBuffer + leaving);
+    this.last = { restated: 0, committed: 0 };
   }
 
   /** The buffer now starts at `ms`: confirmed words centred before it are no longer in its audio. */

@@ -121,9 +121,10 @@ export class LiveTranscriber {
     this.decodedUpTo = this.received;
     const segments = await this.decode();
     const step = this.agreement.insert(segments.flatMap((s) => s.words));
+    const confirmed = [...step.confirmed];
     if (segments.length === 0) this.afterSilence();
-    else this.trim(segments, step.restated + step.confirmed.length);
-    return this.update(step.confirmed, step.tentative, performance.now() - t0, false);
+    else confirmed.push(...this.trim(segments, step.restated + step.confirmed.length));
+    return this.update(confirmed, this.agreement.tentative, performance.now() - t0, false);
   }
 
   /** The end of the audio: a last pass, then its whole hypothesis is confirmed. */
@@ -203,22 +204,36 @@ export class LiveTranscriber {
    * (`confirmedWords`: leading words of the hypothesis that are). When the next pass would not
    * fit the encoder's window, at the last confirmed word, or else the oldest audio goes.
    */
-  private trim(segments: HypothesisSegment[], confirmedWords: number): void {
+  /**
+   * Cuts the buffer at the end of the last closed segment whose words are all confirmed
+   * (`confirmedWords`: leading words of the hypothesis that are). When the next pass would not
+   * fit the encoder's window and no such segment exists, the hypothesis is confirmed up to its
+   * last closed segment (or whole) and cut there: audio must leave the bounded window, and
+   * dropping it unheard would lose speech. Returns the words confirmed that way.
+   */
+  private trim(segments: HypothesisSegment[], confirmedWords: number): LiveWord[] {
     let words = 0;
-    let cutMs: number | null = null;
+    let cut: { ms: number; words: number } | null = null;
     for (const s of segments) {
       words += s.words.length;
       if (words > confirmedWords) break;
-      if (s.closed) cutMs = s.endMs;
+      if (s.closed) cut = { ms: s.endMs, words };
     }
     const startMs = msOf(this.mel.startSample);
-    const full = msOf(this.mel.sampleCount) + this.o.intervalMs > this.maxBufferMs;
-    if (cutMs === null && full) {
-      const inBuffer = this.agreement.committedInBuffer;
-      cutMs = inBuffer.length ? inBuffer[inBuffer.length - 1]!.endMs : startMs + this.maxBufferMs / 2;
-      if (!inBuffer.length) this.agreement.forgetTentative();
+    if (cut && cut.ms > startMs) {
+      this.cutAt(cut.ms);
+      this.agreement.scrolled(cut.words);
+      return [];
     }
-    if (cutMs !== null && cutMs > startMs) this.cutAt(cutMs);
+    if (msOf(this.mel.sampleCount) + this.o.intervalMs <= this.maxBufferMs) return [];
+    let through = segments.filter((s) => s.closed).pop() ?? segments[segments.length - 1]!;
+    if (through.endMs <= startMs) through = segments[segments.length - 1]!;
+    const upTo = segments.indexOf(through);
+    const total = segments.slice(0, upTo + 1).reduce((n, s) => n + s.words.length, 0);
+    const forced = this.agreement.confirmTentative(Math.max(0, total - confirmedWords));
+    this.cutAt(Math.max(startMs, through.endMs));
+    this.agreement.scrolled(total);
+    return forced;
   }
 
   private afterSilence(): void {
@@ -226,12 +241,12 @@ export class LiveTranscriber {
     if (this.mel.sampleCount <= 2 * keep) return;
     this.agreement.forgetTentative();
     this.cutAt(msOf(this.mel.startSample + this.mel.sampleCount - keep));
+    this.agreement.trimmed(msOf(this.mel.startSample));
   }
 
   private cutAt(ms: number): void {
     const samples = Math.round((ms / 1000) * SAMPLE_RATE) - this.mel.startSample;
     this.mel.cut(samples);
-    this.agreement.trimmed(msOf(this.mel.startSample));
   }
 }
 
@@ -270,6 +285,10 @@ export class LiveSession {
     this.running = this.t
       .pass()
       .then(this.onUpdate, this.onError)
+      .catch(this.onError)
+      // The next pass starts from a fresh task, so that messages waiting in the worker's queue
+      // (audio, stop) are handled between passes.
+      .then(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
       .finally(() => {
         this.running = null;
         this.kick();

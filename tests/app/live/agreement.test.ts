@@ -84,13 +84,57 @@ test('after the buffer is cut, words that left it are no longer expected in hypo
   a.insert(hyp('one two three four'));
   a.insert(hyp('one two three four five'));
   assert.equal(words(a.committedInBuffer), 'one two three four');
-  a.trimmed(600); // the cut after "two" (its words end at 250 and 550)
+  a.scrolled(2); // cut at the end of the hypothesis' segment "one two"
   assert.equal(words(a.scrolledAway), 'one two');
   assert.equal(words(a.committedInBuffer), 'three four');
   // The next hypothesis covers the buffer from the cut on: it restates "three four" only.
-  const s = a.insert(hyp('three four five six', 600));
+  let s = a.insert(hyp('three four five six', 600));
   assert.equal(words(s.confirmed), 'five');
   assert.equal(words(a.confirmed), 'one two three four five');
+  // A cut after "three four five": the two restated words and the one confirmed leave.
+  a.scrolled(3);
+  assert.equal(words(a.committedInBuffer), '');
+  s = a.insert(hyp('six seven', 2000));
+  assert.equal(words(s.confirmed), 'six');
+});
+
+test('the cut counts words, not their estimated times', () => {
+  const a = new LocalAgreement();
+  // Times as a segment-wide estimate may place them: all four squeezed into the first 400 ms.
+  const squeezed = (t: string): LiveWord[] =>
+    hyp(t).map((w, i) => ({ ...w, startMs: 100 * i, endMs: 100 * i + 90 }));
+  a.insert(squeezed('ask what you can'));
+  a.insert(squeezed('ask what you can do for'));
+  a.scrolled(2); // the segment "ask what" ended
+  assert.equal(words(a.committedInBuffer), 'you can');
+  const s = a.insert(hyp('you can do for your country', 5000));
+  assert.equal(words(s.confirmed), 'do for');
+  assert.equal(words(a.confirmed), 'ask what you can do for');
+});
+
+test('a silent stretch cut by time drops the confirmed words centred before it', () => {
+  const a = new LocalAgreement();
+  a.insert(hyp('one two three'));
+  a.insert(hyp('one two three four'));
+  a.trimmed(600); // words end at 250, 550, 850: "one two" are centred before 600
+  assert.equal(words(a.scrolledAway), 'one two');
+});
+
+test('a full buffer confirms the tail it must let go, once', () => {
+  const a = new LocalAgreement();
+  a.insert(hyp('and so my'));
+  a.insert(hyp('and so I fellow Americans'));
+  assert.equal(words(a.confirmed), 'and so');
+  assert.equal(words(a.tentative), 'I fellow Americans');
+  assert.equal(words(a.confirmTentative(2)), 'I fellow');
+  assert.equal(words(a.tentative), 'Americans');
+  // The next pass restates them like any confirmed words: nothing is shown twice.
+  const s = a.insert(hyp('and so I fellow Americans ask'));
+  assert.deepEqual(
+    s.confirmed.map((w) => w.text.trim()),
+    ['Americans'],
+  );
+  assert.equal(words(a.confirmed), 'and so I fellow Americans');
 });
 
 test('flush confirms the last tail as it stands', () => {

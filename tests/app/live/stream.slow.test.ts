@@ -10,6 +10,8 @@ import { wordErrorRate } from '../../../app/eval/index.ts';
 import { openLiveModel, type NodeLiveModel } from '../../../app/live/open-node.ts';
 import { LiveSession, LiveTranscriber } from '../../../app/live/streaming.ts';
 import type { LiveUpdate, LiveWord } from '../../../app/live/types.ts';
+import type { LiveEvent } from '../../../app/live/protocol.ts';
+import { LiveHost } from '../../../app/live/worker-live.ts';
 import { loadCheckpoint } from '../../../models/import/load.ts';
 import { BASE_MODEL_DIR, sharedPath } from '../../helpers/shared.ts';
 import { ensureWasm } from '../../kernels/wasm/harness.ts';
@@ -107,4 +109,40 @@ test('LiveSession: audio pushed faster than passes run is picked up by the next 
   assert.ok(wer <= 0.1, `final "${final}": WER ${wer}`);
   // A pass at 1 s, one over the other 10 s that came meanwhile, the final one.
   assert.equal(updates.length, 3);
+});
+
+test('LiveHost (the worker side): start, audio before the model is ready, stop — events in order', async () => {
+  const events: LiveEvent[] = [];
+  let release!: () => void;
+  const ready = new Promise<void>((r) => (release = r));
+  const host = new LiveHost({
+    post: (ev) => events.push(ev),
+    openModel: async (_model, audioCtxS) => {
+      assert.equal(audioCtxS, 15);
+      await ready; // the model is still loading while audio arrives
+      return lm.model;
+    },
+  });
+  const options = { model: 'base', language: 'en', task: 'transcribe' as const, audioCtxS: 15 };
+  host.handle({ type: 'live:start', sessionId: 's1', options });
+  host.handle({ type: 'live:start', sessionId: 's2', options }); // one session at a time
+  for (let i = 0; i < audio.length; i += CHUNK)
+    host.handle({ type: 'live:audio', sessionId: 's1', samples: audio.slice(i, i + CHUNK) });
+  release();
+  while (!events.some((e) => e.type === 'live:update')) await new Promise((r) => setTimeout(r, 50));
+  host.handle({ type: 'live:stop', sessionId: 's1' });
+  while (!events.some((e) => e.type === 'live:stopped')) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(events[0], {
+    type: 'live:error',
+    sessionId: 's2',
+    error: { code: 'INVALID_ARGUMENT', message: 'a live session is already running' },
+  });
+  const mine = events.filter((e) => e.sessionId === 's1');
+  assert.equal(mine[0]!.type, 'live:started');
+  assert.equal(mine[mine.length - 1]!.type, 'live:stopped');
+  const updates = mine.flatMap((e) => (e.type === 'live:update' ? [e.update] : []));
+  assert.equal(updates[updates.length - 1]!.final, true);
+  assert.equal(updates[updates.length - 1]!.audioMs, 11_000);
+  const final = updates.map((u) => text(u.confirmed)).join('');
+  assert.ok(wordErrorRate([{ reference: REFERENCE, hypothesis: final }]).wer <= 0.1, final);
 });
