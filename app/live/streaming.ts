@@ -60,6 +60,8 @@ export class LiveTranscriber {
   private language: string | null;
   private received = 0;
   private decodedUpTo = 0;
+  /** The last pass heard no speech (Whisper's no-speech test). */
+  private silent = false;
   private disposed = false;
 
   private constructor(
@@ -119,10 +121,12 @@ export class LiveTranscriber {
   async pass(): Promise<LiveUpdate> {
     const t0 = performance.now();
     this.decodedUpTo = this.received;
+    this.silent = false;
     const segments = await this.decode();
     const step = this.agreement.insert(segments.flatMap((s) => s.words));
     const confirmed = [...step.confirmed];
-    if (segments.length === 0) this.afterSilence();
+    if (this.silent) this.afterSilence();
+    else if (segments.length === 0) this.trimOverflow();
     else confirmed.push(...this.trim(segments, step.restated + step.confirmed.length));
     return this.update(confirmed, this.agreement.tentative, performance.now() - t0, false);
   }
@@ -186,8 +190,12 @@ export class LiveTranscriber {
     );
     const r = outcome!.result;
     // Silence, or a repetition loop: nothing to agree on this time.
-    if (looksSilent(r, LIVE_FALLBACK) || r.compressionRatio > LIVE_FALLBACK.compressionRatioThreshold!)
+    if (looksSilent(r, LIVE_FALLBACK)) {
+      this.silent = true;
       return [];
+    }
+    // A repetition loop: no hypothesis this time, but the audio stays (the next pass has more).
+    if (r.compressionRatio > LIVE_FALLBACK.compressionRatioThreshold!) return [];
     const offsetMs = msOf(this.mel.startSample);
     return hypothesisSegments(tokenizer, r.tokens, offsetMs, win.frames * 10, this.language);
   }
@@ -234,6 +242,14 @@ export class LiveTranscriber {
     this.cutAt(Math.max(startMs, through.endMs));
     this.agreement.scrolled(total);
     return forced;
+  }
+
+  /** No usable hypothesis and the window is full: its older half goes, so the stream moves on. */
+  private trimOverflow(): void {
+    if (msOf(this.mel.sampleCount) + this.o.intervalMs <= this.maxBufferMs) return;
+    this.agreement.forgetTentative();
+    this.cutAt(msOf(this.mel.startSample) + this.maxBufferMs / 2);
+    this.agreement.trimmed(msOf(this.mel.startSample));
   }
 
   private afterSilence(): void {
