@@ -16,9 +16,11 @@ import type {
   ResultOf,
 } from '../app/ipc/contract.ts';
 import { SlimError } from '../models/errors.ts';
+import type { CatalogModel } from '../models/catalog/catalog.ts';
 import { writeFileAtomic } from './services/atomic.ts';
 import { PathGrants } from './services/grants.ts';
 import { JobJournals } from './services/journal.ts';
+import { ModelDownloads } from './services/model-downloads.ts';
 import { ModelFiles } from './services/model-files.ts';
 import { ModelStore, type BundledModel } from './services/model-store.ts';
 import { SettingsStore } from './services/settings-store.ts';
@@ -38,6 +40,8 @@ export interface HandlerDeps {
   version: string;
   bundledModels: BundledModel[];
   grants?: PathGrants;
+  /** Catalog downloads: default the catalog from $SLIM_WHISPER_HF_ENDPOINT or the hub (tests give a local one). */
+  downloads?: { catalog?: readonly CatalogModel[]; endpoint?: string };
 }
 
 export type Handlers = { [C in Channel]: (...args: ArgsOf<C>) => Promise<ResultOf<C>> };
@@ -53,6 +57,7 @@ export interface HandlerContext {
   settings: SettingsStore;
   models: ModelStore;
   journals: JobJournals;
+  downloads: ModelDownloads;
 }
 
 /** A granted regular file as the renderer sees it. */
@@ -98,6 +103,12 @@ export function createHandlers(deps: HandlerDeps): HandlerContext {
   const settings = new SettingsStore(deps.userData);
   const models = new ModelStore(deps.userData, deps.bundledModels);
   const modelFiles = new ModelFiles(models);
+  const downloads = new ModelDownloads({
+    dir: models.dir,
+    // The renderer polls downloads:list for progress (the web bridge has no unasked events).
+    emit: () => undefined,
+    ...deps.downloads,
+  });
   const journals = new JobJournals(deps.userData);
 
   const handlers: Handlers = {
@@ -161,6 +172,19 @@ export function createHandlers(deps: HandlerDeps): HandlerContext {
       return list;
     },
     'models:read': (id, name) => modelFiles.read(id, name),
+    'downloads:list': () => downloads.list(),
+    'downloads:start': async (name) => {
+      downloads.start(name);
+      return downloads.list();
+    },
+    'downloads:pause': async (name) => {
+      await downloads.pause(name);
+      return downloads.list();
+    },
+    'downloads:cancel': async (name) => {
+      await downloads.cancel(name);
+      return downloads.list();
+    },
     'models:delete': async (id) => {
       await models.delete(id);
       if ((await settings.get()).model === id) await settings.set({ model: DEFAULT_SETTINGS.model });
@@ -183,5 +207,5 @@ export function createHandlers(deps: HandlerDeps): HandlerContext {
     },
     'jobs:discard': (jobId) => journals.discard(jobId),
   };
-  return { handlers, grants, settings, models, journals };
+  return { handlers, grants, settings, models, journals, downloads };
 }

@@ -30,6 +30,13 @@ export const JOB_ID = str({
 });
 const MODEL_ID = str({ min: 1, max: 128, pattern: /^[a-z0-9][a-z0-9._-]*$/, patternName: 'a model id' });
 /** A file inside a model folder: relative, '/'-separated, no '..' part. */
+/** A catalog model's name (tiny, small.en, large-v3 …); the service checks it is in the catalog. */
+const CATALOG_NAME = str({
+  min: 1,
+  max: 64,
+  pattern: /^[a-z0-9][a-z0-9.-]*$/,
+  patternName: 'a catalog model name',
+});
 const MODEL_FILE = str({
   min: 1,
   max: 512,
@@ -83,6 +90,10 @@ export const ARG_CHECKS: ArgChecks = {
   'models:delete': tuple([MODEL_ID], 'models:delete'),
   'models:files': tuple([MODEL_ID], 'models:files'),
   'models:read': tuple([MODEL_ID, MODEL_FILE], 'models:read'),
+  'downloads:list': tuple<[]>([], 'downloads:list'),
+  'downloads:start': tuple([CATALOG_NAME], 'downloads:start'),
+  'downloads:pause': tuple([CATALOG_NAME], 'downloads:pause'),
+  'downloads:cancel': tuple([CATALOG_NAME], 'downloads:cancel'),
   'jobs:begin': tuple([jobStart], 'jobs:begin'),
   'jobs:append': tuple([JOB_ID, arrayOf(transcriptSegment, { min: 1, max: 10_000 })], 'jobs:append'),
   'jobs:saveEdits': tuple([JOB_ID, arrayOf(transcriptSegment, { max: 100_000 })], 'jobs:saveEdits'),

@@ -113,6 +113,34 @@ export interface AppInfo {
   platform: string;
 }
 
+/** A catalog download's latest progress (app/models/download.ts's DownloadProgress). */
+export interface DownloadProgressInfo {
+  phase: 'connecting' | 'downloading' | 'retrying' | 'installing' | 'done';
+  file: string;
+  receivedBytes: number;
+  totalBytes: number;
+  bytesPerSecond: number | null;
+  etaMs: number | null;
+}
+
+/** One catalog model in the model manager: downloadable, downloading, paused or installed. */
+export interface CatalogListing {
+  name: string;
+  description: string;
+  multilingual: boolean;
+  /** The catalog's estimate of the download. */
+  approxBytes: number;
+  state: 'none' | 'downloading' | 'paused' | 'installed';
+  /** The installed model's id in models:list. */
+  installedId: string | null;
+  /** Bytes on disk: the installed model, or a paused download's part. */
+  bytes: number;
+  /** While downloading (the renderer polls downloads:list). */
+  progress: DownloadProgressInfo | null;
+  /** Why the last download of this model stopped, when it failed. */
+  error: ErrorData | null;
+}
+
 /** Every channel: [arguments, result]. */
 export interface IpcChannels {
   'app:info': [[], AppInfo];
@@ -130,6 +158,12 @@ export interface IpcChannels {
   'models:files': [[id: string], ModelFileList];
   /** One file of models:files' list (no other name is served). */
   'models:read': [[id: string, name: string], Uint8Array];
+  /** Catalog downloads, by catalog name only; each answers the catalog listing. */
+  'downloads:list': [[], CatalogListing[]];
+  'downloads:start': [[name: string], CatalogListing[]];
+  /** Stops and keeps the part: downloads:start resumes it. */
+  'downloads:pause': [[name: string], CatalogListing[]];
+  'downloads:cancel': [[name: string], CatalogListing[]];
   'jobs:begin': [[start: JobStart], JobSummary];
   'jobs:append': [[jobId: string, segments: TranscriptSegment[]], number];
   'jobs:finish': [[jobId: string, end: JobEnd], JobSummary];
@@ -163,6 +197,10 @@ export const API_CHANNELS = {
   deleteModel: 'models:delete',
   modelFiles: 'models:files',
   readModelFile: 'models:read',
+  listDownloads: 'downloads:list',
+  startDownload: 'downloads:start',
+  pauseDownload: 'downloads:pause',
+  cancelDownload: 'downloads:cancel',
   beginJob: 'jobs:begin',
   appendSegments: 'jobs:append',
   finishJob: 'jobs:finish',

@@ -13,22 +13,9 @@ import {
 import { listInstalledModels } from '../../app/models/models-dir.ts';
 import { approxModelBytes, CATALOG, type CatalogModel } from '../../models/catalog/catalog.ts';
 import { SlimError, toErrorData, type ErrorData } from '../../models/errors.ts';
+import type { CatalogListing } from '../../app/ipc/contract.ts';
 
-export type DownloadState = 'none' | 'downloading' | 'paused' | 'installed';
-
-/** One catalog model as the model manager shows it. */
-export interface CatalogListing {
-  name: string;
-  description: string;
-  multilingual: boolean;
-  /** The catalog's estimate of the download. */
-  approxBytes: number;
-  state: DownloadState;
-  /** The installed model's id in models:list, when installed. */
-  installedId: string | null;
-  /** Bytes on disk: the installed model, or a paused download's part. */
-  bytes: number;
-}
+export type { CatalogListing };
 
 /** Main → renderer: progress, and how a download ended. */
 export type DownloadEvent =
@@ -57,6 +44,9 @@ interface Running {
 
 export class ModelDownloads {
   private readonly running = new Map<string, Running>();
+  /** The latest progress of each running download, and the last failure of each model. */
+  private readonly progress = new Map<string, DownloadProgress>();
+  private readonly failures = new Map<string, ErrorData>();
 
   constructor(private readonly opts: ModelDownloadsOptions) {}
 
@@ -80,6 +70,8 @@ export class ModelDownloads {
         state: this.running.has(m.name) ? 'downloading' : inst ? 'installed' : part ? 'paused' : 'none',
         installedId: inst?.id ?? null,
         bytes: inst?.bytes ?? part?.bytes ?? 0,
+        progress: this.running.has(m.name) ? progressInfo(this.progress.get(m.name)) : null,
+        error: this.failures.get(m.name) ?? null,
       });
     }
     return out;
@@ -91,11 +83,16 @@ export class ModelDownloads {
     if (this.running.has(name)) return;
     const controller = new AbortController();
     const run: Running = { controller, stop: null, done: Promise.resolve() };
+    this.failures.delete(name);
+    this.progress.delete(name);
     run.done = downloadModel(m, {
       modelsDir: this.opts.dir,
       signal: controller.signal,
       ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
-      onProgress: (p) => this.opts.emit({ kind: 'progress', ...p }),
+      onProgress: (p) => {
+        this.progress.set(name, p);
+        this.opts.emit({ kind: 'progress', ...p });
+      },
     })
       .then(
         (installed) => this.opts.emit({ kind: 'installed', model: name, id: installed.id }),
@@ -105,10 +102,16 @@ export class ModelDownloads {
             await discardDownload(name, this.opts.dir).catch(() => undefined);
             this.opts.emit({ kind: 'cancelled', model: name });
           } else if (run.stop === 'pause') this.opts.emit({ kind: 'paused', model: name });
-          else this.opts.emit({ kind: 'failed', model: name, error: toErrorData(err) });
+          else {
+            this.failures.set(name, toErrorData(err));
+            this.opts.emit({ kind: 'failed', model: name, error: toErrorData(err) });
+          }
         },
       )
-      .finally(() => this.running.delete(name));
+      .finally(() => {
+        this.running.delete(name);
+        this.progress.delete(name);
+      });
     this.running.set(name, run);
   }
 
@@ -140,4 +143,10 @@ export class ModelDownloads {
   async pauseAll(): Promise<void> {
     await Promise.all([...this.running.keys()].map((n) => this.pause(n)));
   }
+}
+
+function progressInfo(p: DownloadProgress | undefined): CatalogListing['progress'] {
+  if (!p) return null;
+  const { phase, file, receivedBytes, totalBytes, bytesPerSecond, etaMs } = p;
+  return { phase, file, receivedBytes, totalBytes, bytesPerSecond, etaMs };
 }
