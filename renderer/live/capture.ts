@@ -16,6 +16,13 @@ export async function startMicrophone(
   onChunk: (samples16k: Float32Array) => void,
   deviceId?: string | null,
 ): Promise<Microphone> {
+  // Everything that takes time first: audio flows from getUserMedia on, and what arrives before
+  // the worklet is connected is lost.
+  const ctx = new AudioContext();
+  // Opened after the model loaded, outside the Start click: a browser may hold it suspended.
+  if (ctx.state === 'suspended') await ctx.resume().catch(() => undefined);
+  await ctx.audioWorklet.addModule(new URL('./assets/capture-worklet.js', document.baseURI).href);
+  const resampler = await createResampler(ctx.sampleRate, 'microphone');
   const stream = await navigator.mediaDevices.getUserMedia({
     audio: {
       ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
@@ -25,11 +32,8 @@ export async function startMicrophone(
       autoGainControl: false,
     },
   });
-  const ctx = new AudioContext();
-  await ctx.audioWorklet.addModule(new URL('./assets/capture-worklet.js', document.baseURI).href);
   const source = ctx.createMediaStreamSource(stream);
   const node = new AudioWorkletNode(ctx, 'slim-capture', { numberOfInputs: 1, numberOfOutputs: 0 });
-  const resampler = await createResampler(ctx.sampleRate, 'microphone');
   let ended: (() => void) | null = null;
   let open = true;
   node.port.onmessage = (e: MessageEvent<{ type: 'block' | 'end'; samples?: Float32Array }>) => {
