@@ -4,6 +4,7 @@ import { LANGUAGES } from '../../models/tokenizer/languages.ts';
 import { BACKEND_SETTINGS, type SettingsPatch } from '../../app/ipc/settings.ts';
 import { bytesText } from '../logic/time.ts';
 import { useApp } from '../store/react.tsx';
+import { ModelDownloads } from './ModelDownloads.tsx';
 
 const BACKEND_TEXT = {
   auto: 'Automatic (GPU when there is a real one)',
@@ -84,6 +85,7 @@ function Models() {
         </button>
         {!nativeDialogs && <span className="muted">Importing models needs the desktop app.</span>}
       </div>
+      <ModelDownloads />
     </div>
   );
 }

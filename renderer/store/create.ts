@@ -316,6 +316,36 @@ export function createAppStore(deps: StoreDeps): AppStore {
       deleteModel: async (id) => {
         try {
           set({ models: await api.deleteModel(id), settings: await api.getSettings() });
+          if (get().catalog.length > 0) await get().refreshCatalog();
+        } catch (err) {
+          get().notify('error', errorData(err).message);
+        }
+      },
+      catalog: [],
+      refreshCatalog: async () => {
+        try {
+          const before = get().catalog;
+          const catalog = await api.listDownloads();
+          set({ catalog });
+          // A download that finished or failed since the last look: list the model, say why.
+          for (const c of catalog) {
+            const was = before.find((b) => b.name === c.name);
+            if (was?.state !== 'downloading' || c.state === 'downloading') continue;
+            if (c.state === 'installed') {
+              set({ models: await api.listModels() });
+              get().notify('info', `Downloaded ${c.name}`);
+            } else if (c.error) get().notify('error', c.error.message);
+          }
+        } catch (err) {
+          get().notify('error', errorData(err).message);
+        }
+      },
+      download: async (action, name) => {
+        try {
+          if (action === 'start') await api.startDownload(name);
+          else if (action === 'pause') await api.pauseDownload(name);
+          else await api.cancelDownload(name);
+          await get().refreshCatalog();
         } catch (err) {
           get().notify('error', errorData(err).message);
         }

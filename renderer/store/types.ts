@@ -2,6 +2,7 @@
 import type {
   AppInfo,
   AudioPayload,
+  CatalogListing,
   ExportFormat,
   FileRef,
   JobSummary,
@@ -87,6 +88,10 @@ export interface SettingsSlice {
   updateSettings(patch: SettingsPatch): Promise<void>;
   importModel(kind: ModelImportKind): Promise<void>;
   deleteModel(id: string): Promise<void>;
+  /** The model manager's catalog (downloads:list); polled while a download runs. */
+  catalog: CatalogListing[];
+  refreshCatalog(): Promise<void>;
+  download(action: 'start' | 'pause' | 'cancel', name: string): Promise<void>;
 }
 
 export interface BackendSlice {
