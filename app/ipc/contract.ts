@@ -55,8 +55,11 @@ export interface ModelEntry {
   id: string;
   name: string;
   format: SourceFormat;
-  /** 'bundled' ships with the app (read-only); 'imported' lives in the user data folder. */
-  source: 'bundled' | 'imported';
+  /**
+   * 'bundled' ships with the app (read-only); 'imported' (from a local path) and 'downloaded'
+   * (from the catalog) live in the user data folder.
+   */
+  source: 'bundled' | 'imported' | 'downloaded';
   bytes: number;
   path: string;
   addedAt: string | null;

@@ -25,6 +25,8 @@ interface StoredEntry {
   file: string;
   importedFrom: string;
   addedAt: string;
+  /** Written by catalog downloads (app/models/download.ts). */
+  catalog?: unknown;
 }
 
 const ID_RE = /^[a-z0-9][a-z0-9._-]*$/;
@@ -92,7 +94,7 @@ export class ModelStore {
         id,
         name: e.name,
         format: e.format,
-        source: 'imported',
+        source: e.catalog ? 'downloaded' : 'imported',
         bytes: await treeBytes(path),
         path,
         addedAt: e.addedAt,

@@ -74,6 +74,7 @@ test("the desktop app's model store lists a download and can delete it", async (
   assert.equal(listed.length, 1);
   assert.equal(listed[0]!.id, 'fake');
   assert.equal(listed[0]!.format, 'hf-safetensors');
+  assert.equal(listed[0]!.source, 'downloaded');
   assert.equal(listed[0]!.path, m.path);
   assert.equal(
     listed[0]!.bytes,
