@@ -18,7 +18,6 @@ import {
 } from '../../models/slim/convert.ts';
 import type { SelfForm } from '../../models/slim/decoder64.ts';
 import { WhisperTokenizer } from '../../models/tokenizer/tokenizer.ts';
-import { ReferenceDecoderSession } from '../../kernels/decoder/reference-session.ts';
 import type { DecoderSession } from '../../kernels/decoder/types.ts';
 import { packDecoder, type PackedDecoder } from '../../kernels/decoder/weights.ts';
 import { createWasmDecoder } from '../../kernels/wasm/session.ts';
@@ -198,9 +197,9 @@ export async function assembleEngine(
     encoder,
     createSession,
     ...(deviceFallback ? { fallback: deviceFallback } : {}),
-    // Word alignment needs cross-attention weights: the float64 session provides them until the
-    // fast sessions implement align().
-    createAlignSession: () => new ReferenceDecoderSession(ckpt, 'baseline', 1, 1),
+    // Word alignment needs cross-attention weights: WASM sessions return them (align()); when
+    // decoding on WebGPU, whose sessions do not yet, a WASM session does the alignment pass.
+    createAlignSession: wasmSession,
   });
   const info: EngineInfo = {
     decoder,
