@@ -163,5 +163,12 @@ export async function openEngine(ckpt: WhisperCheckpoint, opts: OpenEngineOption
     info.decoder = 'wasm';
     info.notice = `WebGPU device lost (${lost.message || lost.reason}): decoding on WASM`;
   });
-  return { transcriber, info, dispose: () => encoder.dispose() };
+  return {
+    transcriber,
+    info,
+    dispose: async () => {
+      transcriber.dispose();
+      await encoder.dispose();
+    },
+  };
 }

@@ -79,6 +79,12 @@ async function* samplesOf(input: AsyncIterable<Float32Array | AudioWindow>): Asy
 
 export class Transcriber {
   readonly alignmentHeads: ReadonlyArray<readonly [number, number]>;
+  /**
+   * A finished job's session, kept for the next job of the same shape: a session holds the
+   * decoder's weights and caches (~200 MB for base on WASM), and dropped ones are reclaimed only
+   * when the garbage collector gets to them, so opening one per job grew memory job after job.
+   */
+  private readonly idle = new Map<string, DecoderSession>();
 
   constructor(private readonly init: TranscriberInit) {
     this.alignmentHeads = init.alignmentHeads ?? defaultAlignmentHeads(init.dims);
@@ -126,7 +132,8 @@ export class Transcriber {
     this.checkLanguage(o, emit);
     const nGroup = Math.max(o.decode.beamSize ?? 1, o.decode.bestOf ?? 1);
     const batch = o.mode === 'batched' ? (o.batchSize ?? 8) : 1;
-    const session = await this.init.createSession({ maxBatch: batch * nGroup, maxGroups: batch });
+    const size = { maxBatch: batch * nGroup, maxGroups: batch };
+    const session = await this.takeSession(size);
     const job = new Job({
       tokenizer: this.init.tokenizer,
       dims: this.init.dims,
@@ -148,11 +155,43 @@ export class Transcriber {
           'word timestamps need a decoder session with align() or createAlignSession',
         );
       await (o.mode === 'batched' ? runBatched(job, batch) : runSequential(job));
+      this.keepSession(size, job.d.session, session);
+    } catch (err) {
+      if (err instanceof SlimError && err.code === 'CANCELLED')
+        this.keepSession(size, job.d.session, session);
+      else job.d.session.dispose(); // or the fallback session, if the job moved to one
+      throw err;
     } finally {
-      job.d.session.dispose(); // the fallback session, if the job moved to one
       job.dispose();
     }
     return this.result(job, o, mel);
+  }
+
+  /** Frees the sessions kept between jobs. The transcriber stays usable (it opens new ones). */
+  dispose(): void {
+    for (const s of this.idle.values()) s.dispose();
+    this.idle.clear();
+  }
+
+  private async takeSession(size: { maxBatch: number; maxGroups: number }): Promise<DecoderSession> {
+    const key = `${size.maxBatch}x${size.maxGroups}`;
+    const kept = this.idle.get(key);
+    if (kept) {
+      this.idle.delete(key);
+      return kept;
+    }
+    return this.init.createSession(size);
+  }
+
+  /** Keeps the job's session for the next job, unless the job moved to a fallback session. */
+  private keepSession(
+    size: { maxBatch: number; maxGroups: number },
+    used: DecoderSession,
+    opened: DecoderSession,
+  ): void {
+    const key = `${size.maxBatch}x${size.maxGroups}`;
+    if (used !== opened || this.idle.has(key)) used.dispose();
+    else this.idle.set(key, used);
   }
 
   private alignSessionFactory(): () => Promise<DecoderSession> {

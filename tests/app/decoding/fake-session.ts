@@ -78,7 +78,11 @@ export class FakeSession implements DecoderSession {
     return { cacheBytesPerSequence: 0, cacheBytesTotal: 0, audioBytes: 0, weightBytes: 0 };
   }
 
-  dispose(): void {}
+  disposed = false;
+
+  dispose(): void {
+    this.disposed = true;
+  }
 }
 
 /** Logits that make `token` the clear favourite (log-prob ≈ 0) over a flat rest. */
