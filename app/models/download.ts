@@ -203,6 +203,7 @@ export async function downloadModel(
   // A lost lock (its folder deleted, the disk gone) stops the download rather than the process.
   const lost = new AbortController();
   const release = await acquireLock(dir, m.name, (err) => lost.abort(err));
+  let trailing: ReturnType<typeof setTimeout> | null = null; // a throttled progress report
   const signal = opts.signal ? AbortSignal.any([opts.signal, lost.signal]) : lost.signal;
   const staging = stagingDir(dir, m.name);
   const modelDir = join(staging, 'model');
@@ -229,13 +230,32 @@ export async function downloadModel(
     let lastEmit = 0;
     const interval = opts.progressIntervalMs ?? 100;
     const sum = (map: Map<string, number>) => [...map.values()].reduce((a, b) => a + b, 0);
-    const emit = (phase: DownloadProgress['phase'], f: CatalogFile, index: number, message?: string) => {
+    const emit = (
+      phase: DownloadProgress['phase'],
+      f: CatalogFile,
+      index: number,
+      message?: string,
+      fileDone = false,
+    ) => {
       const now = performance.now();
       const received = sum(onDisk);
       if (phase === 'downloading') {
         rate.add(now, received);
-        if (now - lastEmit < interval) return;
+        // Throttled, with a trailing report so that the last bytes before a stall are shown;
+        // a file's last bytes are reported at once.
+        if (now - lastEmit < interval && !fileDone) {
+          trailing ??= setTimeout(
+            () => {
+              trailing = null;
+              emit('downloading', f, index, undefined, true);
+            },
+            interval - (now - lastEmit),
+          );
+          return;
+        }
       }
+      if (trailing) clearTimeout(trailing);
+      trailing = null;
       lastEmit = now;
       const total = Math.max(sum(sizes), received);
       const bytesPerSecond = rate.bytesPerSecond();
@@ -274,7 +294,7 @@ export async function downloadModel(
           onBytes: (received, total) => {
             onDisk.set(f.path, received);
             if (total !== null) sizes.set(f.path, total);
-            emit('downloading', f, index);
+            emit('downloading', f, index, undefined, total !== null && received >= total);
           },
           onRetry: ({ delayMs, reason }) =>
             emit('retrying', f, index, `${reason}; retrying in ${Math.round(delayMs / 100) / 10} s`),
@@ -328,6 +348,7 @@ export async function downloadModel(
   } catch (err) {
     throw await explain(err, m, dir, endpoint, staging, lost.signal);
   } finally {
+    if (trailing) clearTimeout(trailing); // no progress after the end
     await release().catch(() => {}); // a lock already lost needs no release
   }
 }
