@@ -2,8 +2,8 @@
  * Assembles the engine for a checkpoint: our encoder graph on onnxruntime-web, the Slim decoder
  * on WebGPU or WASM (the given forms per layer; the inverse-free X-cache form where none were
  * measured), and the Transcriber on top, with no file access, for the engine worker
- * (app/worker/engine.ts brings the kernel module and the forms). open-engine.ts is the CLI's
- * Node twin (kernel module and forms from disk, device-loss fallback).
+ * (app/worker/engine.ts brings the kernel module and the forms); open-engine.ts opens it in Node
+ * with both from disk.
  */
 import type { WhisperCheckpoint } from '../../models/checkpoint/types.ts';
 import { SlimError } from '../../models/errors.ts';
@@ -61,6 +61,8 @@ export interface AssembleOptions {
   fallback?: boolean;
   /** The WebGPU device to decode on (default: one of its own). */
   gpu?: GpuContext;
+  /** Sees every decoder session the engine opens (benchmarks read memory()). */
+  onSession?: (session: DecoderSession) => void;
 }
 
 /**
@@ -167,8 +169,12 @@ export async function assembleEngine(
   let decoder: EngineInfo['decoder'] = 'wasm';
   let adapter: string | null = null;
   let notice: string | null = null;
+  const seen = (session: DecoderSession): DecoderSession => {
+    opts.onSession?.(session);
+    return session;
+  };
   const wasmSession = async (s: SessionShape): Promise<DecoderSession> =>
-    createWasmDecoder(packed, { ...s, module: await opts.wasmModule() });
+    seen(await createWasmDecoder(packed, { ...s, module: await opts.wasmModule() }));
   let createSession = wasmSession;
   let deviceFallback: DeviceFallback | undefined;
   let lostDevice: Promise<GPUDeviceLostInfo> | null = null;
@@ -180,7 +186,7 @@ export async function assembleEngine(
       adapter = gpu.adapter;
       const ctx = gpu.gpu;
       // A lost device: the running job moves to WASM (the Transcriber's fallback), later ones start there.
-      createSession = async (s) => (ctx.lost ? wasmSession(s) : gpu.factory(s));
+      createSession = async (s) => (ctx.lost ? wasmSession(s) : seen(await gpu.factory(s)));
       deviceFallback = { createSession: wasmSession, isDeviceLost: (err) => isDeviceLost(ctx, err) };
       lostDevice = ctx.device.lost;
     }
