@@ -327,10 +327,11 @@ export function createAppStore(deps: StoreDeps): AppStore {
           const before = get().catalog;
           const catalog = await api.listDownloads();
           set({ catalog });
-          // A download that finished or failed since the last look: list the model, say why.
+          // A download that finished or failed since the last look: list the model, say why
           for (const c of catalog) {
             const was = before.find((b) => b.name === c.name);
-            if (was?.state !== 'downloading' || c.state === 'downloading') continue;
+            // (from 'paused' too: a resumed download can end between two looks)
+            if (!was || was.state === c.state || c.state === 'downloading') continue;
             if (c.state === 'installed') {
               set({ models: await api.listModels() });
               get().notify('info', `Downloaded ${c.name}`);

@@ -94,7 +94,7 @@ test(
     // Every confirmed caption the page shows, as the test sees it change.
     const seen: string[] = [];
     const deadline = Date.now() + 380_000;
-    let confirmed: string;
+    let confirmed = '';
     while (Date.now() < deadline) {
       confirmed =
         (await page
