@@ -11,22 +11,31 @@ export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
  * 'wasm-unsafe-eval' lets onnxruntime-web and libsamplerate compile WebAssembly (no JS eval);
  * workers only from the app itself; media from the app and from blob: URLs (playback of the
  * decoded audio); no network at all (connect-src 'self' is the app protocol or the local bridge).
+ * The one source of the policy: the response header (contentSecurityPolicy) and the built pages'
+ * meta tag (metaContentSecurityPolicy, read by scripts/build-renderer.mjs) both come from here.
  */
+const CSP_DIRECTIVES = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "media-src 'self' blob:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+] as const;
+
 export function contentSecurityPolicy(): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self' 'wasm-unsafe-eval'",
-    "worker-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "media-src 'self' blob:",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join('; ');
+  return CSP_DIRECTIVES.join('; ');
+}
+
+/** The policy of a `<meta http-equiv>` tag: the header's, minus what a meta tag cannot carry (frame-ancestors). */
+export function metaContentSecurityPolicy(): string {
+  return CSP_DIRECTIVES.filter((d) => !d.startsWith('frame-ancestors ')).join('; ');
 }
 
 /** Headers for every response of the app: CSP, and COOP/COEP so the page is cross-origin isolated (WASM threads need SharedArrayBuffer). */

@@ -18,20 +18,20 @@ import { join } from 'node:path';
 const OUT = 'dist/renderer';
 const dev = process.argv.includes('--dev');
 
-// The CSP of the meta tag: the header's, minus what a meta tag cannot carry (frame-ancestors).
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "media-src 'self' blob:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "object-src 'none'",
-].join('; ');
+// The CSP of the meta tag comes from main/security.ts (the one source of the policy), bundled
+// on the fly: this script runs on plain Node, which cannot import TypeScript.
+const security = await build({
+  entryPoints: ['main/security.ts'],
+  bundle: true,
+  write: false,
+  format: 'esm',
+  platform: 'neutral',
+  logLevel: 'warning',
+});
+const { metaContentSecurityPolicy } = await import(
+  `data:text/javascript;base64,${Buffer.from(security.outputFiles[0].text).toString('base64')}`
+);
+const CSP = metaContentSecurityPolicy();
 
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(join(OUT, 'assets'), { recursive: true });

@@ -9,6 +9,7 @@ import { resolveAssetPath, serveAsset } from '../../main/protocol.ts';
 import {
   contentSecurityPolicy,
   isAppUrl,
+  metaContentSecurityPolicy,
   isNavigationAllowed,
   isPermissionAllowed,
   securityHeaders,
@@ -31,6 +32,16 @@ test('CSP: nothing by default, scripts and workers from the app, WASM compilatio
   assert.equal(h['Cross-Origin-Opener-Policy'], 'same-origin');
   assert.equal(h['Cross-Origin-Embedder-Policy'], 'require-corp');
   assert.equal(h['Content-Security-Policy'], csp);
+});
+
+test('the meta-tag CSP is the header CSP without frame-ancestors (one source for both)', () => {
+  const header = contentSecurityPolicy().split('; ');
+  const meta = metaContentSecurityPolicy().split('; ');
+  assert.ok(header.includes("frame-ancestors 'none'"));
+  assert.deepEqual(
+    meta,
+    header.filter((d) => !d.startsWith('frame-ancestors')),
+  );
 });
 
 test('permissions: only audio capture, only for the app', () => {
