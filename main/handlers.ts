@@ -7,14 +7,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { readAudioFile } from '../app/audio/read.ts';
 import { isWavMagic } from '../app/audio/wav-header.ts';
-import type {
-  ArgsOf,
-  Channel,
-  ExportFormat,
-  FileRef,
-  ModelImportKind,
-  ResultOf,
-} from '../app/ipc/contract.ts';
+import type { ArgsOf, Channel, FileRef, ModelImportKind, ResultOf, SaveFormat } from '../app/ipc/contract.ts';
 import { SlimError } from '../models/errors.ts';
 import type { CatalogModel } from '../models/catalog/catalog.ts';
 import { writeFileAtomic } from './services/atomic.ts';
@@ -29,7 +22,7 @@ import { DEFAULT_SETTINGS } from '../app/ipc/settings.ts';
 /** The OS dialogs; null where there are none (a plain browser picks files itself). */
 export interface Dialogs {
   openAudioFiles(): Promise<string[]>;
-  saveFile(defaultName: string, format: ExportFormat): Promise<string | null>;
+  saveFile(defaultName: string, format: SaveFormat): Promise<string | null>;
   pickModel(kind: ModelImportKind): Promise<string | null>;
 }
 
@@ -157,6 +150,10 @@ export function createHandlers(deps: HandlerDeps): HandlerContext {
     'export:write': async (path, content) => {
       const p = grants.takeWrite(path);
       return { path: p, bytes: await writeFileAtomic(p, content) };
+    },
+    'export:writeBinary': async (path, bytes) => {
+      const p = grants.takeWrite(path);
+      return { path: p, bytes: await writeFileAtomic(p, bytes) };
     },
 
     'settings:get': () => settings.get(),

@@ -9,10 +9,10 @@ import { ARG_CHECKS } from '../app/ipc/args.ts';
 import {
   ALLOWED_EXTENSIONS,
   type Channel,
-  type ExportFormat,
   type FileRef,
   type IpcEvents,
   type ModelImportKind,
+  type SaveFormat,
 } from '../app/ipc/contract.ts';
 import { filesFromArgv } from './argv.ts';
 import { createHandlers, type Dialogs, type HandlerContext } from './handlers.ts';
@@ -36,13 +36,14 @@ let context: HandlerContext | null = null;
 /** Files opened before the window could take them (macOS open-file fires before ready). */
 const pendingOpen: string[] = [];
 
-const FORMAT_NAMES: Record<ExportFormat, string> = {
+const FORMAT_NAMES: Record<SaveFormat, string> = {
   srt: 'SubRip subtitles',
   vtt: 'WebVTT subtitles',
   txt: 'Plain text',
   json: 'JSON',
   csv: 'CSV',
   lrc: 'LRC lyrics',
+  wav: 'WAV audio',
 };
 
 function electronDialogs(): Dialogs {
@@ -62,9 +63,9 @@ function electronDialogs(): Dialogs {
           { name: 'All files', extensions: ['*'] },
         ],
       }),
-    saveFile: async (defaultName: string, format: ExportFormat) => {
+    saveFile: async (defaultName: string, format: SaveFormat) => {
       const opts: Electron.SaveDialogOptions = {
-        title: 'Export transcript',
+        title: format === 'wav' ? 'Save the recording' : 'Export transcript',
         defaultPath: join(app.getPath('documents'), defaultName),
         filters: [{ name: FORMAT_NAMES[format], extensions: [format] }],
       };

@@ -5,10 +5,10 @@
  */
 import { SlimError } from '../../models/errors.ts';
 import type { ArgsOf, Channel, JobStart } from './contract.ts';
-import { EXPORT_FORMATS } from './contract.ts';
+import { SAVE_FORMATS } from './contract.ts';
 import { settingsPatch } from './settings.ts';
 import { transcriptSegment } from './transcript.ts';
-import { arrayOf, num, nullable, object, oneOf, str, tuple, type Validator } from './validate.ts';
+import { arrayOf, bytes, num, nullable, object, oneOf, str, tuple, type Validator } from './validate.ts';
 
 /** Absolute on POSIX (/…) or Windows (C:\…, \\server\…); no NUL bytes; bounded length. */
 export const absolutePath: Validator<string> = (v, where) => {
@@ -69,6 +69,8 @@ const jobStart: Validator<JobStart> = object({
 
 /** 64 MiB of text is far beyond any real subtitle file; the cap stops a runaway renderer. */
 const EXPORT_TEXT = str({ max: 64 * 1024 * 1024 });
+/** 1 GiB of WAV is over nine hours of a 16 kHz live session; the cap stops a runaway renderer. */
+const EXPORT_BYTES = bytes({ max: 1024 * 1024 * 1024 });
 
 type ArgChecks = { [C in Channel]: (args: unknown[]) => ArgsOf<C> };
 
@@ -79,10 +81,11 @@ export const ARG_CHECKS: ArgChecks = {
   'files:read': tuple([absolutePath], 'files:read'),
   'audio:load': tuple([absolutePath], 'audio:load'),
   'dialog:saveExport': tuple(
-    [object({ defaultName: FILE_NAME, format: oneOf(EXPORT_FORMATS) })],
+    [object({ defaultName: FILE_NAME, format: oneOf(SAVE_FORMATS) })],
     'dialog:saveExport',
   ),
   'export:write': tuple([absolutePath, EXPORT_TEXT], 'export:write'),
+  'export:writeBinary': tuple([absolutePath, EXPORT_BYTES], 'export:writeBinary'),
   'settings:get': tuple<[]>([], 'settings:get'),
   'settings:set': tuple([settingsPatch], 'settings:set'),
   'models:list': tuple<[]>([], 'models:list'),

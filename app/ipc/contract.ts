@@ -41,9 +41,13 @@ export type AudioPayload =
 export const EXPORT_FORMATS = ['srt', 'vtt', 'txt', 'json', 'csv', 'lrc'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+/** What the save dialog saves: a transcript export, or a live session's recording ('wav'). */
+export const SAVE_FORMATS = [...EXPORT_FORMATS, 'wav'] as const;
+export type SaveFormat = (typeof SAVE_FORMATS)[number];
+
 export interface SaveRequest {
   defaultName: string;
-  format: ExportFormat;
+  format: SaveFormat;
 }
 
 export interface WrittenFile {
@@ -153,6 +157,8 @@ export interface IpcChannels {
   'audio:load': [[path: string], AudioPayload];
   'dialog:saveExport': [[request: SaveRequest], string | null];
   'export:write': [[path: string, content: string], WrittenFile];
+  /** Bytes (a live session's WAV) to a path the save dialog just returned, as export:write. */
+  'export:writeBinary': [[path: string, bytes: Uint8Array], WrittenFile];
   'settings:get': [[], Settings];
   'settings:set': [[patch: SettingsPatch], Settings];
   'models:list': [[], ModelEntry[]];
@@ -193,6 +199,7 @@ export const API_CHANNELS = {
   loadAudio: 'audio:load',
   chooseExportPath: 'dialog:saveExport',
   writeExport: 'export:write',
+  writeExportBytes: 'export:writeBinary',
   getSettings: 'settings:get',
   setSettings: 'settings:set',
   listModels: 'models:list',

@@ -5,7 +5,7 @@
  * (app/subtitles, the export path) and WAV.
  */
 import type { StoreApi } from 'zustand/vanilla';
-import type { ExportFormat } from '../../app/ipc/contract.ts';
+import { EXPORT_MIME, type SaveFormat } from '../../app/ipc/contract.ts';
 import { DEFAULT_SETTINGS } from '../../app/ipc/settings.ts';
 import type { TranscriptSegment } from '../../app/ipc/transcript.ts';
 import type { LiveEvent } from '../../app/live/protocol.ts';
@@ -110,24 +110,24 @@ export function createLiveSlice(
     deps.postToEngine({ type: 'live:stop', sessionId });
   };
 
-  const saveBytes = async (
+  /** Through the save dialog where there is one (the main process writes); else a browser download. */
+  const saveFile = async (
     name: string,
-    format: ExportFormat | 'wav',
+    format: Extract<SaveFormat, 'srt' | 'vtt' | 'wav'>,
     data: string | Uint8Array,
   ): Promise<void> => {
     const s = get();
-    if (s.appInfo?.nativeDialogs && typeof data === 'string' && format !== 'wav') {
+    if (s.appInfo?.nativeDialogs) {
       const path = await deps.api.chooseExportPath({ defaultName: name, format });
       if (!path) return;
-      const written = await deps.api.writeExport(path, data);
+      const written =
+        typeof data === 'string'
+          ? await deps.api.writeExport(path, data)
+          : await deps.api.writeExportBytes(path, data);
       s.notify('info', `Saved ${written.path}`);
       return;
     }
-    deps.download(
-      name,
-      data,
-      format === 'wav' ? 'audio/wav' : format === 'srt' ? 'application/x-subrip' : 'text/vtt',
-    );
+    deps.download(name, data, format === 'wav' ? 'audio/wav' : EXPORT_MIME[format]);
   };
 
   const openMicrophone = async (sessionId: string): Promise<void> => {
@@ -188,14 +188,14 @@ export function createLiveSlice(
             all.set(c, at);
             at += c.length;
           }
-          await saveBytes(`live-${stamp}.wav`, 'wav', encodeWav(all, RATE));
+          await saveFile(`live-${stamp}.wav`, 'wav', encodeWav(all, RATE));
           return;
         }
         const segments = liveSegments(s.live.confirmed);
         const settings = s.settings ?? DEFAULT_SETTINGS;
         const language = settings.language === 'auto' ? 'en' : settings.language;
         const text = exportText(segments, format, settings.subtitles, language, s.live.audioMs);
-        await saveBytes(`live-${stamp}.${format}`, format, text);
+        await saveFile(`live-${stamp}.${format}`, format, text);
       } catch (err) {
         s.notify('error', `Saving the live captions failed: ${errorData(err).message}`);
       }

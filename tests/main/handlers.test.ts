@@ -164,6 +164,45 @@ test('export: writes only to the path the save dialog returned, once, atomically
   assert.equal(value(await call(ctx, 'dialog:saveExport', { defaultName: 'jfk.srt', format: 'srt' })), null);
 });
 
+test('export:writeBinary: bytes (a live WAV) only to the path the save dialog just returned, intact, once', async () => {
+  const { ctx, dialogs } = ctxWithDialogs();
+  const dir = tempDir();
+  const target = join(dir, 'live.wav');
+  // Every byte value, and more than one write buffer's worth: what arrives is what is written.
+  const bytes = new Uint8Array(300_001).map((_, i) => (i * 31 + (i >> 8)) & 0xff);
+  error(
+    await call(ctx, 'export:writeBinary', target, bytes),
+    'INVALID_ARGUMENT',
+    /not chosen in the save dialog/,
+  );
+  error(await call(ctx, 'export:writeBinary', 'live.wav', bytes), 'INVALID_ARGUMENT', /absolute path/);
+  error(await call(ctx, 'export:writeBinary', target, 'RIFF'), 'INVALID_ARGUMENT', /bytes \(Uint8Array\)/);
+  error(await call(ctx, 'export:writeBinary', target, [1, 2, 3]), 'INVALID_ARGUMENT', /bytes \(Uint8Array\)/);
+  assert.equal(existsSync(target), false);
+
+  dialogs.save.push(target);
+  assert.equal(
+    value(await call(ctx, 'dialog:saveExport', { defaultName: 'live.wav', format: 'wav' })),
+    target,
+  );
+  assert.deepEqual(dialogs.calls, ['save live.wav wav']);
+  error(
+    await call(ctx, 'export:writeBinary', join(dir, 'other.wav'), bytes),
+    'INVALID_ARGUMENT',
+    /not chosen/,
+  );
+  assert.deepEqual(value(await call(ctx, 'export:writeBinary', target, bytes)), {
+    path: target,
+    bytes: bytes.byteLength,
+  });
+  assert.deepEqual(new Uint8Array(readFileSync(target)), bytes);
+  assert.deepEqual(readdirSync(dir), ['live.wav'], 'no temporary file left behind');
+  // The grant is used up: neither a second binary nor a text write reaches the file.
+  error(await call(ctx, 'export:writeBinary', target, new Uint8Array(4)), 'INVALID_ARGUMENT', /not chosen/);
+  error(await call(ctx, 'export:write', target, 'text'), 'INVALID_ARGUMENT', /not chosen/);
+  assert.deepEqual(new Uint8Array(readFileSync(target)), bytes);
+});
+
 test('dialog channels say so clearly where there are no dialogs (browser)', async () => {
   const ctx = makeContext(tempDir(), null);
   error(await call(ctx, 'dialog:openFiles'), 'INVALID_ARGUMENT', /no file dialogs in the browser/);

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExportFormat, ModelImportKind } from '../../app/ipc/contract.ts';
+import type { ModelImportKind, SaveFormat } from '../../app/ipc/contract.ts';
 import { createHandlers, type Dialogs, type HandlerContext } from '../../main/handlers.ts';
 import { BUNDLED_MODELS } from '../../main/paths.ts';
 
@@ -31,7 +31,7 @@ export class ScriptedDialogs implements Dialogs {
     this.calls.push('open');
     return this.open.shift() ?? [];
   }
-  async saveFile(defaultName: string, format: ExportFormat): Promise<string | null> {
+  async saveFile(defaultName: string, format: SaveFormat): Promise<string | null> {
     this.calls.push(`save ${defaultName} ${format}`);
     return this.save.shift() ?? null;
   }

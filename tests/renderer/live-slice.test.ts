@@ -12,6 +12,12 @@ import type { LiveWord } from '../../app/live/types.ts';
 import { createLiveSlice, liveSegments } from '../../renderer/live/slice.ts';
 import type { AppState, StoreDeps } from '../../renderer/store/types.ts';
 import { sharedPath } from '../helpers/shared.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { API_CHANNELS, type ApiName, type PreloadApi } from '../../app/ipc/contract.ts';
+import { dispatch } from '../../main/ipc/dispatch.ts';
+import { wrapApi } from '../../renderer/bridge/api.ts';
+import { makeContext, ScriptedDialogs, tempDir } from '../main/helpers.ts';
 
 const w = (text: string, startMs: number, endMs: number): LiveWord => ({ text, startMs, endMs });
 
@@ -98,4 +104,97 @@ test('a session: start posts live:start, the microphone opens when the model is 
   store.getState().handleLiveEvent({ type: 'live:stopped', sessionId: 'live-1' });
   assert.equal(store.getState().live.status, 'stopped');
   assert.deepEqual(store.getState().live.tentative, []);
+});
+
+/** The slice over the real main-process handlers (through dispatch, as the bridge calls them). */
+function sliceWithHandlers(nativeDialogs: boolean) {
+  const dialogs = new ScriptedDialogs();
+  const ctx = makeContext(tempDir(), dialogs);
+  const raw = Object.fromEntries(
+    (Object.keys(API_CHANNELS) as ApiName[]).map((n) => [
+      n,
+      (...args: unknown[]) => dispatch(ctx.handlers, API_CHANNELS[n], args),
+    ]),
+  ) as unknown as PreloadApi;
+  const notices: string[] = [];
+  const downloads: { name: string; data: string | Uint8Array; mime: string }[] = [];
+  const store = createStore<AppState>()((set, get) => {
+    const deps = {
+      api: wrapApi(raw),
+      postToEngine: () => undefined,
+      newId: () => 'live-1',
+      download: (name: string, data: string | Uint8Array, mime: string) =>
+        downloads.push({ name, data, mime }),
+      startMicrophone: async (onChunk: (s: Float32Array) => void) => {
+        onChunk(new Float32Array(1600).map((_, i) => Math.sin(i / 10) * 0.5));
+        onChunk(new Float32Array(800).fill(-0.25));
+        return { stop: async () => undefined };
+      },
+    } as unknown as StoreDeps;
+    return {
+      settings: null,
+      appInfo: { shell: nativeDialogs ? 'electron' : 'web', nativeDialogs, version: '0', platform: 'linux' },
+      notify: (_kind: string, text: string) => notices.push(text),
+      ...createLiveSlice(set, get, deps),
+    } as unknown as AppState;
+  });
+  return { store, dialogs, notices, downloads };
+}
+
+async function recordedSession(store: ReturnType<typeof sliceWithHandlers>['store']): Promise<void> {
+  await store.getState().startLive();
+  store
+    .getState()
+    .handleLiveEvent({ type: 'live:started', sessionId: 'live-1', nAudioCtx: 500, intervalMs: 1000 });
+  await new Promise((r) => setTimeout(r, 0));
+  store.getState().handleLiveEvent({
+    type: 'live:update',
+    sessionId: 'live-1',
+    update: {
+      confirmed: [w(' Hello.', 0, 140)],
+      tentative: [],
+      audioMs: 150,
+      bufferStartMs: 0,
+      decodeMs: 10,
+      final: true,
+    },
+  });
+  await store.getState().stopLive();
+  store.getState().handleLiveEvent({ type: 'live:stopped', sessionId: 'live-1' });
+}
+
+test('with native dialogs the session WAV (and SRT) go through the save dialog and the main process writes them', async () => {
+  const { store, dialogs, notices, downloads } = sliceWithHandlers(true);
+  await recordedSession(store);
+  const dir = tempDir();
+  dialogs.save.push(join(dir, 'session.wav'), join(dir, 'session.srt'));
+  await store.getState().saveLive('wav');
+  await store.getState().saveLive('srt');
+  assert.deepEqual(
+    dialogs.calls.map((c) => c.replace(/live-[\d-]+/, 'live-STAMP')),
+    ['save live-STAMP.wav wav', 'save live-STAMP.srt srt'],
+  );
+  assert.deepEqual(downloads, [], 'nothing went the browser-download way');
+  // The WAV on disk is the recording: 2400 samples at 16 kHz, as the microphone gave them (16-bit).
+  const wav = await readAudioFile(join(dir, 'session.wav'));
+  assert.equal(wav.samples.length, 2400);
+  assert.ok(Math.abs(wav.samples[15]! - Math.sin(1.5) * 0.5) < 1e-3);
+  assert.ok(Math.abs(wav.samples[2000]! + 0.25) < 1e-3);
+  assert.match(readFileSync(join(dir, 'session.srt'), 'utf8'), /00:00:00,000 --> .*\nHello\./);
+  assert.equal(notices.filter((n) => n.startsWith('Saved ')).length, 2, notices.join('\n'));
+
+  // Cancel in the dialog: nothing written, nothing said.
+  await store.getState().saveLive('wav');
+  assert.deepEqual(readdirSync(dir).sort(), ['session.srt', 'session.wav']);
+  assert.equal(notices.length, 2);
+});
+
+test('without native dialogs (the browser) the session WAV is a download', async () => {
+  const { store, dialogs, downloads } = sliceWithHandlers(false);
+  await recordedSession(store);
+  await store.getState().saveLive('wav');
+  assert.deepEqual(dialogs.calls, []);
+  assert.equal(downloads.length, 1);
+  assert.equal(downloads[0]!.mime, 'audio/wav');
+  assert.ok(downloads[0]!.data instanceof Uint8Array && downloads[0]!.data.byteLength === 44 + 2400 * 2);
 });
