@@ -3,20 +3,10 @@
  * app's model store listing and deleting a download, manual installs, name resolution,
  * cancelling a paused download, removing and re-downloading.
  */
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SlimError } from '../../../models/errors.ts';
 import { embeddedModelDir } from '../../../models/catalog/embedded.ts';
 import {
   discardDownload,
@@ -27,38 +17,20 @@ import {
 import { listInstalledModels, modelsDir } from '../../../app/models/models-dir.ts';
 import { resolveModel } from '../../../app/models/resolve.ts';
 import { ModelStore } from '../../../main/services/model-store.ts';
-import { fakeModel, startFakeHub, type FakeHub } from './hf-server.ts';
+import { rejectsWithCode as rejects } from '../../helpers/errors.ts';
+import { fakeModel, useFakeHub } from './hf-server.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'slim-models-'));
-let hub: FakeHub;
+const model = fakeModel();
+const { entry: FAKE, files } = model;
+const { hub, tmp } = useFakeHub(model, 'slim-models-');
 let userData: string;
 let dir: string;
 let n = 0;
-const { entry: FAKE, files, serve } = fakeModel();
 
-before(async () => {
-  hub = await startFakeHub();
-  serve(hub);
-});
-after(async () => {
-  await hub.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
 beforeEach(() => {
   userData = join(tmp, `user-${++n}`);
   dir = join(userData, 'models');
 });
-
-async function rejects(p: Promise<unknown>, code: string): Promise<SlimError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof SlimError, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 test('the models folder: $SLIM_WHISPER_MODELS_DIR, else <userData>/models of the desktop app', () => {
   assert.equal(modelsDir({ SLIM_WHISPER_MODELS_DIR: '/data/m' }), '/data/m');

@@ -4,59 +4,30 @@
  * ignores Range, 404, a wrong hash, an abort, a stalled response, 503s, no network at all, and
  * two downloads of one model at once.
  */
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  mkdirSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SlimError } from '../../../models/errors.ts';
 import { downloadModel, partialDownload, type DownloadProgress } from '../../../app/models/download.ts';
-import { closedPort, COMMIT, fakeModel, startFakeHub, type FakeHub } from './hf-server.ts';
+import { rejectsWithCode as rejects } from '../../helpers/errors.ts';
+import { closedPort, COMMIT, fakeModel, useFakeHub } from './hf-server.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'slim-download-'));
-let hub: FakeHub;
+const REPO = 'test/whisper-fake';
+const model = fakeModel('fake', REPO);
+const { entry: FAKE, files } = model;
+const { hub, tmp } = useFakeHub(model, 'slim-download-');
 let dir: string;
 let n = 0;
 
-const REPO = 'test/whisper-fake';
-const { entry: FAKE, files, serve } = fakeModel('fake', REPO);
 const smallBytes = files['config.json'].length + files['tokenizer.json'].length;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const fast = { retryBaseMs: 5 };
 
-before(async () => {
-  hub = await startFakeHub();
-  serve(hub);
-});
-after(async () => {
-  await hub.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
 beforeEach(() => {
   dir = join(tmp, `models-${++n}`);
   hub.requests.length = 0;
 });
-
-async function rejects(p: Promise<unknown>, code: string): Promise<SlimError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof SlimError, String(err));
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 function assertInstalledRight(path: string) {
   for (const [name, content] of Object.entries(files)) {

@@ -5,9 +5,14 @@
  * (sha256) and X-Linked-Size; both honour Range. Faults are switched on per test: a connection
  * dropped after N bytes, a response held open after N bytes, Range ignored, 404, a wrong hash.
  */
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import type { CatalogModel } from '../../../models/catalog/catalog.ts';
 
@@ -203,4 +208,39 @@ export function fakeModel(name = 'fake', repo = 'test/whisper-fake') {
     files,
     serve: (hub: FakeHub) => Object.entries(files).forEach(([p, c]) => hub.put(repo, p, c)),
   };
+}
+
+export type FakeModel = ReturnType<typeof fakeModel>;
+
+/**
+ * One fake hub serving `model` for a whole test file, and a temporary folder: the hub starts
+ * before the file's tests and closes after them, and the folder is removed. The hub returned
+ * stands for the one started (it may be used only from the tests and their hooks).
+ */
+export function useFakeHub(model: FakeModel, tmpPrefix: string): { hub: FakeHub; tmp: string } {
+  const tmp = mkdtempSync(join(tmpdir(), tmpPrefix));
+  let started: FakeHub | undefined;
+  const live = (): FakeHub => started ?? assert.fail('the fake hub is used before it started');
+  const hub: FakeHub = {
+    get endpoint() {
+      return live().endpoint;
+    },
+    get requests() {
+      return live().requests;
+    },
+    get faults() {
+      return live().faults;
+    },
+    put: (repo, path, content, lfs) => live().put(repo, path, content, lfs),
+    close: () => live().close(),
+  };
+  before(async () => {
+    started = await startFakeHub();
+    model.serve(started);
+  });
+  after(async () => {
+    await started?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  return { hub, tmp };
 }
