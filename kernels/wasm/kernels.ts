@@ -8,19 +8,14 @@ import { wasmApi, type WasmMemory, type WasmModule } from './wasm-api.ts';
 
 type Ptr = number;
 
-/** The signature the two packed-panel GEMMs share (fp32 and float64-accumulating). */
-type PackedGemm = (
-  x: Ptr,
-  ldx: number,
-  w: Ptr,
-  b: Ptr,
-  y: Ptr,
-  ldy: number,
-  m: number,
-  k: number,
-  n: number,
-  acc: number,
-) => void;
+/** The GEMM arguments after w: bias (0: none), output, its leading dimension, sizes, accumulate. */
+type GemmTail = [b: Ptr, y: Ptr, ldy: number, m: number, k: number, n: number, acc: number];
+
+/** The two GEMMs on a row-major w with leading dimension ldw (w as [k, n] or [n, k]). */
+type Gemm = (x: Ptr, ldx: number, w: Ptr, ldw: number, ...rest: GemmTail) => void;
+
+/** The two packed-panel GEMMs (fp32 and float64-accumulating): w's layout fixes its strides. */
+type PackedGemm = (x: Ptr, ldx: number, w: Ptr, ...rest: GemmTail) => void;
 
 /** Folded attention (X-cache self-attention, Option 2 cross-attention). */
 type FoldedAttention = (
@@ -42,37 +37,13 @@ type FoldedAttention = (
 export interface KernelExports {
   memory: WasmMemory;
   /** y[i, j] (+)= Σ_k x[i, k]·w[k, j] + b[j]; n % 4 == 0; b = 0: no bias; acc ≠ 0: y += … */
-  gemm_nn(
-    x: Ptr,
-    ldx: number,
-    w: Ptr,
-    ldw: number,
-    b: Ptr,
-    y: Ptr,
-    ldy: number,
-    m: number,
-    k: number,
-    n: number,
-    acc: number,
-  ): void;
+  gemm_nn: Gemm;
   /** gemm_nn with w packed in panels of 32 columns ([n/32][k][32], pack.ts); n % 32 == 0. */
   gemm_packed: PackedGemm;
   /** gemm_packed accumulating in float64, rounded once: the K projection of K-cache layers. */
   gemm_packed_wide: PackedGemm;
   /** y[i, j] (+)= Σ_k x[i, k]·w[j, k] + b[j]; k % 4 == 0. */
-  gemm_nt(
-    x: Ptr,
-    ldx: number,
-    w: Ptr,
-    ldw: number,
-    b: Ptr,
-    y: Ptr,
-    ldy: number,
-    m: number,
-    k: number,
-    n: number,
-    acc: number,
-  ): void;
+  gemm_nt: Gemm;
   layernorm(
     x: Ptr,
     ldx: number,
