@@ -41,38 +41,42 @@ function block(a: Float32Array, m: number, n: number, ld: number): Float32Array 
   return o;
 }
 
-test('gemm_nn: random shapes, strides, bias and accumulate', async () => {
+/**
+ * gemm_nn or gemm_nt (the same arguments) on random shapes and strides, with a bias on every
+ * other trial and accumulation on every third (from `phase`); w is read through `wAt`.
+ */
+async function checkRowMajorGemm(
+  name: 'gemm_nn' | 'gemm_nt',
+  seed: number,
+  phase: number,
+  shape: (rng: Rng) => {
+    m: number;
+    kk: number;
+    n: number;
+    ldx: number;
+    ldw: number;
+    wRows: number;
+    ldy: number;
+  },
+  wAt: (w: Float32Array, ldw: number) => (t: number, j: number) => number,
+): Promise<void> {
   const k = await kernels();
-  const rng = new Rng(11);
+  const rng = new Rng(seed);
   for (let trial = 0; trial < 40; trial++) {
-    const m = rng.int(1, 9),
-      kk = rng.int(1, 70),
-      n = 4 * rng.int(1, 20);
-    const ldx = kk + rng.int(0, 3),
-      ldw = n + 4 * rng.int(0, 2),
-      ldy = n + rng.int(0, 5);
+    const { m, kk, n, ldx, ldw, wRows, ldy } = shape(rng);
     const heap = new GuardedHeap(k, 1 << 20);
     const x = rng.normals(m * ldx),
-      w = rng.normals(kk * ldw),
+      w = rng.normals(wRows * ldw),
       b = rng.normals(n),
       y0 = rng.normals(m * ldy);
-    const useB = trial % 2 === 0,
-      acc = trial % 3 === 0;
+    const useB = trial % 2 === phase % 2,
+      acc = trial % 3 === phase;
     const X = heap.alloc(x.length, x),
       W = heap.alloc(w.length, w),
       B = heap.alloc(n, b),
       Y = heap.alloc(y0.length, y0);
-    k.gemm_nn(X.ptr, ldx, W.ptr, ldw, useB ? B.ptr : 0, Y.ptr, ldy, m, kk, n, acc ? 1 : 0);
-    const want = gemmRef(
-      x,
-      ldx,
-      (t, j) => w[t * ldw + j]!,
-      useB ? b : null,
-      acc ? block(y0, m, n, ldy) : null,
-      m,
-      kk,
-      n,
-    );
+    k[name](X.ptr, ldx, W.ptr, ldw, useB ? B.ptr : 0, Y.ptr, ldy, m, kk, n, acc ? 1 : 0);
+    const want = gemmRef(x, ldx, wAt(w, ldw), useB ? b : null, acc ? block(y0, m, n, ldy) : null, m, kk, n);
     const got = block(heap.f32(Y), m, n, ldy);
     assert.ok(maxRelError(got, want) < TOL, `m=${m} k=${kk} n=${n}: ${maxRelError(got, want)}`);
     // Columns between n and ldy are untouched.
@@ -80,7 +84,24 @@ test('gemm_nn: random shapes, strides, bias and accumulate', async () => {
       for (let j = n; j < ldy; j++) assert.equal(heap.f32(Y)[i * ldy + j], y0[i * ldy + j]);
     heap.checkGuards();
   }
-});
+}
+
+test('gemm_nn: random shapes, strides, bias and accumulate', () =>
+  checkRowMajorGemm(
+    'gemm_nn',
+    11,
+    0,
+    (rng) => {
+      const m = rng.int(1, 9),
+        kk = rng.int(1, 70),
+        n = 4 * rng.int(1, 20);
+      const ldx = kk + rng.int(0, 3),
+        ldw = n + 4 * rng.int(0, 2),
+        ldy = n + rng.int(0, 5);
+      return { m, kk, n, ldx, ldw, wRows: kk, ldy };
+    },
+    (w, ldw) => (t, j) => w[t * ldw + j]!,
+  ));
 
 test('gemm_packed: panels of 32 columns equal the row-major product', async () => {
   const k = await kernels();
@@ -134,43 +155,22 @@ test('gemm_packed_wide: float64 accumulation, one rounding per output (K of K-ca
   }
 });
 
-test('gemm_nt: random shapes (row and column remainders), strides, bias and accumulate', async () => {
-  const k = await kernels();
-  const rng = new Rng(13);
-  for (let trial = 0; trial < 40; trial++) {
-    const m = rng.int(1, 7),
-      kk = 4 * rng.int(1, 40),
-      n = rng.int(1, 37);
-    const ldx = kk + 4 * rng.int(0, 2),
-      ldw = kk + 4 * rng.int(0, 2),
-      ldy = n + rng.int(0, 4);
-    const heap = new GuardedHeap(k, 1 << 20);
-    const x = rng.normals(m * ldx),
-      w = rng.normals(n * ldw),
-      b = rng.normals(n),
-      y0 = rng.normals(m * ldy);
-    const useB = trial % 2 === 1,
-      acc = trial % 3 === 1;
-    const X = heap.alloc(x.length, x),
-      W = heap.alloc(w.length, w),
-      B = heap.alloc(n, b),
-      Y = heap.alloc(y0.length, y0);
-    k.gemm_nt(X.ptr, ldx, W.ptr, ldw, useB ? B.ptr : 0, Y.ptr, ldy, m, kk, n, acc ? 1 : 0);
-    const want = gemmRef(
-      x,
-      ldx,
-      (t, j) => w[j * ldw + t]!,
-      useB ? b : null,
-      acc ? block(y0, m, n, ldy) : null,
-      m,
-      kk,
-      n,
-    );
-    const got = block(heap.f32(Y), m, n, ldy);
-    assert.ok(maxRelError(got, want) < TOL, `m=${m} k=${kk} n=${n}: ${maxRelError(got, want)}`);
-    heap.checkGuards();
-  }
-});
+test('gemm_nt: random shapes (row and column remainders), strides, bias and accumulate', () =>
+  checkRowMajorGemm(
+    'gemm_nt',
+    13,
+    1,
+    (rng) => {
+      const m = rng.int(1, 7),
+        kk = 4 * rng.int(1, 40),
+        n = rng.int(1, 37);
+      const ldx = kk + 4 * rng.int(0, 2),
+        ldw = kk + 4 * rng.int(0, 2),
+        ldy = n + rng.int(0, 4);
+      return { m, kk, n, ldx, ldw, wRows: n, ldy };
+    },
+    (w, ldw) => (t, j) => w[j * ldw + t]!,
+  ));
 
 test('layernorm: rows with offsets and scales, strided in and out', async () => {
   const k = await kernels();
