@@ -7,82 +7,51 @@
  * The settings name a model that is not installed, so that every job ends, quickly, with the
  * engine's real MODEL_NOT_FOUND error shown in place; transcribe.e2e.slow.test.ts runs the real
  * model through the same path.
- * The OS dialogs are the one stand-in (ScriptedDialogs): a headless test cannot click them.
+ * The OS dialogs are the one stand-in (ScriptedDialogs): a headless test cannot click them. The
+ * queued-cancel case holds one real audio:load call until its cancel has landed (no fake result).
  * Skipped where no Chromium is installed (.ci/run installs Debian's).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { BUNDLED_MODELS, RENDERER_DIR } from '../../main/paths.ts';
-import { startWebServer, type WebServer } from '../../main/web/server.ts';
-import { REPO_ROOT, sharedPath } from '../helpers/shared.ts';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Page } from 'playwright-core';
+import type { WebServer } from '../../main/web/server.ts';
+import { sharedPath } from '../helpers/shared.ts';
 import { ScriptedDialogs, tempDir } from '../main/helpers.ts';
+import { noChromium, startE2eApp, type E2eApp } from './e2e-harness.ts';
 import { jfkFixtureSegments } from './fixture.ts';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const JFK = sharedPath('audio', 'jfk.wav');
 const FLAC = sharedPath('audio', 'jfk-44k-stereo.flac');
 const MISSING_MODEL = 'not-installed';
 
+let app: E2eApp;
 let server: WebServer;
-let browser: Browser;
 let page: Page;
 let userData: string;
 const dialogs = new ScriptedDialogs();
-const pageErrors: string[] = [];
 
-async function shot(name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
-}
-
-async function nav(label: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: label }).click();
-}
-
+const shot = (name: string): Promise<void> => app.shot(name);
+const nav = (label: string): Promise<void> => app.nav(label);
 const row = (name: string) => page.getByTestId('queue-row').filter({ hasText: name });
 
 before(async () => {
-  if (!CHROMIUM) return;
-  const b = spawnSync(process.execPath, ['scripts/build-renderer.mjs'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  assert.equal(b.status, 0, b.stderr);
-  userData = tempDir('slim-e2e-');
-  writeFileSync(join(userData, 'settings.json'), JSON.stringify({ model: MISSING_MODEL }));
-  server = await startWebServer({
-    root: RENDERER_DIR,
-    deps: { userData, dialogs, version: '0.0.0-e2e', bundledModels: BUNDLED_MODELS },
+  if (noChromium) return;
+  app = await startE2eApp({
+    userDataPrefix: 'slim-e2e-',
+    settings: { model: MISSING_MODEL },
+    dialogs,
+    chromiumArgs: ['--autoplay-policy=no-user-gesture-required'],
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-  });
-  await page.goto(server.url);
+  ({ server, page, userData } = app);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await app?.close();
 });
 
-const skip = CHROMIUM ? false : 'no Chromium installed';
+const skip = noChromium;
 
 test('the page loads cross-origin isolated, on the bridge, and shows the backend', { skip }, async () => {
   await page
@@ -128,23 +97,54 @@ test(
   },
 );
 
-// Skipped: racy where no model is installed — the running job fails at once and the one to cancel
-// starts before the click lands (seen on a quiet machine). Cancelling a queued job is covered by
-// tests/renderer/store.test.ts ("queue rules") and in the worker by tests/app/faults/queue-cancel.
 test(
-  'a queued file can be cancelled before it starts',
-  {
-    skip: skip || 'racy without an installed model (see the comment above)',
-    timeout: 60_000,
-  },
+  'a queued file cancelled before it starts never starts; the job ahead of it ends as usual',
+  { skip, timeout: 60_000 },
   async () => {
-    dialogs.open.push([sharedPath('audio', 'wizard.wav'), sharedPath('audio', 'horizon.wav')]);
-    await page.getByRole('button', { name: 'Add files…' }).click();
-    await row('horizon.wav').getByRole('button', { name: 'Cancel' }).click();
-    await row('horizon.wav').locator('.chip.cancelled').waitFor();
-    await row('wizard.wav').locator('.chip.failed').waitFor({ timeout: 60_000 });
-    await row('horizon.wav').getByRole('button', { name: 'Remove horizon.wav' }).click();
-    assert.equal(await row('horizon.wav').count(), 0);
+    // Without an installed model the first job ends within moments, so the second could start
+    // before the click lands. Hold the first job's audio:load in the bridge (the real handler runs
+    // once the cancel has happened), so that the second is surely still queued when cancelled.
+    const h = server.context.handlers;
+    const realLoad = h['audio:load'];
+    const loaded: string[] = [];
+    let entered!: () => void;
+    const firstLoading = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const cancelled = new Promise<void>((resolve) => (release = resolve));
+    h['audio:load'] = async (path) => {
+      loaded.push(basename(path));
+      if (basename(path) === 'wizard.wav') {
+        entered();
+        await cancelled;
+      }
+      return realLoad(path);
+    };
+    try {
+      dialogs.open.push([sharedPath('audio', 'wizard.wav'), sharedPath('audio', 'horizon.wav')]);
+      await page.getByRole('button', { name: 'Add files…' }).click();
+      await firstLoading;
+      await row('wizard.wav').locator('.chip.loading').waitFor();
+      await row('horizon.wav').locator('.chip.queued').waitFor();
+      await row('horizon.wav').getByRole('button', { name: 'Cancel' }).click();
+      await row('horizon.wav').locator('.chip.cancelled').waitFor();
+      release();
+      // The first job goes on as every job in this file does: the engine's MODEL_NOT_FOUND.
+      await row('wizard.wav').locator('.chip.failed').waitFor({ timeout: 60_000 });
+      assert.match(await row('wizard.wav').getByRole('alert').innerText(), /MODEL_NOT_FOUND/);
+      assert.equal(await row('horizon.wav').locator('.chip.cancelled').count(), 1, 'still cancelled');
+      // Never started: its audio was never loaded and no job was begun for it.
+      assert.deepEqual(loaded, ['wizard.wav']);
+      const jobs = await server.context.journals.list();
+      assert.deepEqual(
+        jobs.filter((j) => /wizard|horizon/.test(j.file.name)).map((j) => [j.file.name, j.ended]),
+        [['wizard.wav', 'failed']],
+      );
+      await row('horizon.wav').getByRole('button', { name: 'Remove horizon.wav' }).click();
+      assert.equal(await row('horizon.wav').count(), 0);
+    } finally {
+      release();
+      h['audio:load'] = realLoad;
+    }
   },
 );
 
@@ -294,7 +294,7 @@ test(
 );
 
 test('no errors in the page console', { skip }, () => {
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(app.pageErrors, []);
 });
 
 function parseSrt(text: string): { index: number; startMs: number; endMs: number; text: string }[] {

@@ -10,65 +10,37 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parseSync, type NodeCue } from 'subtitle';
-import { BUNDLED_MODELS, RENDERER_DIR } from '../../main/paths.ts';
-import { startWebServer, type WebServer } from '../../main/web/server.ts';
-import { launchChromium, noChromium } from '../helpers/chromium.ts';
-import { REPO_ROOT, sharedPath } from '../helpers/shared.ts';
+import { sharedPath } from '../helpers/shared.ts';
 import { ScriptedDialogs, tempDir } from '../main/helpers.ts';
+import { ARTIFACTS, noChromium, startE2eApp, words, type E2eApp } from './e2e-harness.ts';
 
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const JFK = sharedPath('audio', 'jfk.wav');
 
-let server: WebServer;
-let browser: Browser;
+let app: E2eApp;
 let page: Page;
 const dialogs = new ScriptedDialogs();
-const pageErrors: string[] = [];
 
-async function shot(name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
-}
-
-async function nav(label: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: label }).click();
-}
-
-const words = (s: string): string =>
-  s
-    .toLowerCase()
-    .replace(/[^a-z' ]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+const shot = (name: string): Promise<void> => app.shot(name);
+const nav = (label: string): Promise<void> => app.nav(label);
 
 before(async () => {
   if (noChromium) return;
-  const b = spawnSync(process.execPath, ['scripts/build-renderer.mjs'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  assert.equal(b.status, 0, b.stderr);
-  const userData = tempDir('slim-e2e-real-');
-  // WASM by name: the test machine's WebGPU (if any) must not change what is measured here.
-  writeFileSync(join(userData, 'settings.json'), JSON.stringify({ backend: 'wasm', language: 'en' }));
-  server = await startWebServer({
-    root: RENDERER_DIR,
-    deps: { userData, dialogs, version: '0.0.0-e2e', bundledModels: BUNDLED_MODELS },
+  app = await startE2eApp({
+    userDataPrefix: 'slim-e2e-real-',
+    // WASM by name: the test machine's WebGPU (if any) must not change what is measured here.
+    settings: { backend: 'wasm', language: 'en' },
+    dialogs,
+    chromiumArgs: ['--autoplay-policy=no-user-gesture-required'],
   });
-  browser = await launchChromium({ args: ['--autoplay-policy=no-user-gesture-required'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-  });
-  await page.goto(server.url);
+  page = app.page;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await app?.close();
 });
 
 test(
@@ -156,5 +128,5 @@ test('settings and the model manager', { skip: noChromium }, async () => {
 });
 
 test('no errors in the page console', { skip: noChromium }, () => {
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(app.pageErrors, []);
 });

@@ -7,45 +7,29 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import type { Browser, Page } from 'playwright-core';
-import { BUNDLED_MODELS, RENDERER_DIR } from '../../main/paths.ts';
-import { startWebServer, type WebServer } from '../../main/web/server.ts';
-import { launchChromium, noChromium } from '../helpers/chromium.ts';
-import { REPO_ROOT, sharedPath } from '../helpers/shared.ts';
-import { ScriptedDialogs, tempDir } from '../main/helpers.ts';
+import type { Page } from 'playwright-core';
+import { sharedPath } from '../helpers/shared.ts';
+import { ScriptedDialogs } from '../main/helpers.ts';
+import { hasWebGpuAdapter, noChromium, startE2eApp, type E2eApp } from './e2e-harness.ts';
 
 const CLIP = 'harvard-spk2_snt2.wav'; // 1.8 s: "What joy there is in living."
-let server: WebServer;
-let browser: Browser;
+let app: E2eApp;
 let page: Page;
 const dialogs = new ScriptedDialogs();
-const pageErrors: string[] = [];
 
 before(async () => {
   if (noChromium) return;
-  const b = spawnSync(process.execPath, ['scripts/build-renderer.mjs'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  assert.equal(b.status, 0, b.stderr);
-  const userData = tempDir('slim-e2e-gpu-');
-  writeFileSync(join(userData, 'settings.json'), JSON.stringify({ backend: 'webgpu', language: 'en' }));
-  server = await startWebServer({
-    root: RENDERER_DIR,
-    deps: { userData, dialogs, version: '0.0.0-e2e', bundledModels: BUNDLED_MODELS },
+  app = await startE2eApp({
+    userDataPrefix: 'slim-e2e-gpu-',
+    settings: { backend: 'webgpu', language: 'en' },
+    dialogs,
+    webgpu: true,
   });
-  browser = await launchChromium({ webgpu: true });
-  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-  });
-  await page.goto(server.url);
+  page = app.page;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await app?.close();
 });
 
 test(
@@ -57,11 +41,7 @@ test(
       .getByText(/WebGPU|WASM/)
       .first()
       .waitFor({ timeout: 30_000 });
-    const hasAdapter = await page.evaluate(async () => {
-      const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-      return !!(gpu && (await gpu.requestAdapter()));
-    });
-    if (!hasAdapter) return t.skip('this Chromium exposes no WebGPU adapter');
+    if (!(await hasWebGpuAdapter(page))) return t.skip('this Chromium exposes no WebGPU adapter');
     await badge.getByText(/WebGPU ·/).waitFor();
     assert.match(await badge.innerText(), /software renderer.*expect it to be slow/is);
     assert.match((await badge.getAttribute('title')) ?? '', /software renderer/);
@@ -77,8 +57,7 @@ test(
     await row.getByRole('button', { name: 'Open' }).click();
     const text = (await page.getByTestId('segment').allInnerTexts()).join(' ');
     assert.match(text.toLowerCase().replace(/[^a-z ]/g, ''), /what joy there is in living/);
-    mkdirSync(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
-    await page.screenshot({ path: join(REPO_ROOT, 'test-artifacts', '16-webgpu-transcript.png') });
-    assert.deepEqual(pageErrors, []);
+    await app.shot('16-webgpu-transcript');
+    assert.deepEqual(app.pageErrors, []);
   },
 );
