@@ -7,12 +7,23 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { readAudioFile } from '../app/audio/read.ts';
 import { isWavMagic } from '../app/audio/wav-header.ts';
-import type { ArgsOf, Channel, FileRef, ModelImportKind, ResultOf, SaveFormat } from '../app/ipc/contract.ts';
+import type {
+  ArgsOf,
+  CatalogListing,
+  Channel,
+  EventName,
+  FileRef,
+  IpcEvents,
+  ModelImportKind,
+  ResultOf,
+  SaveFormat,
+} from '../app/ipc/contract.ts';
 import { SlimError } from '../models/errors.ts';
 import type { CatalogModel } from '../models/catalog/catalog.ts';
 import { writeFileAtomic } from './services/atomic.ts';
 import { PathGrants } from './services/grants.ts';
 import { JobJournals } from './services/journal.ts';
+import { CoalescedPush } from './services/coalesced-push.ts';
 import { ModelDownloads } from './services/model-downloads.ts';
 import { ModelFiles } from './services/model-files.ts';
 import { ModelStore, type BundledModel } from './services/model-store.ts';
@@ -35,7 +46,14 @@ export interface HandlerDeps {
   grants?: PathGrants;
   /** Catalog downloads: default the catalog from $SLIM_WHISPER_HF_ENDPOINT or the hub (tests give a local one). */
   downloads?: { catalog?: readonly CatalogModel[]; endpoint?: string };
+  /** Events to the page (Electron: webContents.send; the browser bridge: server-sent events). */
+  emit?: <E extends EventName>(event: E, value: IpcEvents[E]) => void;
+  /** Least time between two 'downloads:changed' pushes (default DOWNLOADS_PUSH_MS). */
+  downloadsPushMs?: number;
 }
+
+/** 'downloads:changed' at most this often: four a second keeps a progress bar smooth. */
+export const DOWNLOADS_PUSH_MS = 250;
 
 export type Handlers = { [C in Channel]: (...args: ArgsOf<C>) => Promise<ResultOf<C>> };
 
@@ -96,12 +114,22 @@ export function createHandlers(deps: HandlerDeps): HandlerContext {
   const settings = new SettingsStore(deps.userData);
   const models = new ModelStore(deps.userData, deps.bundledModels);
   const modelFiles = new ModelFiles(models);
+  // Every download event (progress, end) leads to a pushed listing: the same one downloads:list
+  // answers, so the page needs no second model of a download's state.
+  const emit = deps.emit;
+  let pushListing: CoalescedPush<CatalogListing[]> | null = null;
   const downloads = new ModelDownloads({
     dir: models.dir,
-    // The renderer polls downloads:list for progress (the web bridge has no unasked events).
-    emit: () => undefined,
+    emit: () => pushListing?.poke(),
     ...deps.downloads,
   });
+  if (emit)
+    pushListing = new CoalescedPush(
+      () => downloads.list(),
+      (listing) => emit('downloads:changed', listing),
+      deps.downloadsPushMs ?? DOWNLOADS_PUSH_MS,
+      (err) => process.stderr.write(`[downloads:changed] ${String(err)}\n`),
+    );
   const journals = new JobJournals(deps.userData);
 
   const handlers: Handlers = {

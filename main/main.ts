@@ -219,6 +219,7 @@ function start(): void {
       shell: 'electron',
       version: app.getVersion(),
       bundledModels: BUNDLED_MODELS,
+      emit: send,
     });
     protocol.handle(APP_SCHEME_PRIVILEGES.scheme, async (request) => {
       const url = new URL(request.url);

@@ -9,6 +9,8 @@ import {
   MENU_COMMANDS,
   PRELOAD_GLOBAL,
   type ApiName,
+  type CatalogListing,
+  type EventApiName,
   type FileRef,
   type IpcResult,
   type MenuCommand,
@@ -36,11 +38,20 @@ function subscribe<T>(
 const isFileRefs = (v: unknown): v is FileRef[] =>
   Array.isArray(v) &&
   v.every((f) => typeof f === 'object' && f !== null && typeof (f as FileRef).path === 'string');
+const isCatalog = (v: unknown): v is CatalogListing[] =>
+  Array.isArray(v) &&
+  v.every(
+    (c) =>
+      typeof c === 'object' &&
+      c !== null &&
+      typeof (c as CatalogListing).name === 'string' &&
+      typeof (c as CatalogListing).state === 'string',
+  );
 const isMenuCommand = (v: unknown): v is MenuCommand => (MENU_COMMANDS as readonly unknown[]).includes(v);
 
 const invokers = Object.fromEntries(
   (Object.keys(API_CHANNELS) as ApiName[]).map((name) => [name, invoker(API_CHANNELS[name])]),
-) as Omit<PreloadApi, 'addDroppedFiles' | 'onFilesOpened' | 'onMenuCommand'>;
+) as Omit<PreloadApi, 'addDroppedFiles' | EventApiName>;
 
 const api: PreloadApi = {
   ...invokers,
@@ -51,6 +62,7 @@ const api: PreloadApi = {
   },
   onFilesOpened: (listener) => subscribe('files:opened', isFileRefs, listener),
   onMenuCommand: (listener) => subscribe('menu:command', isMenuCommand, listener),
+  onDownloadsChanged: (listener) => subscribe('downloads:changed', isCatalog, listener),
 };
 
 contextBridge.exposeInMainWorld(PRELOAD_GLOBAL, api);

@@ -142,7 +142,7 @@ export interface CatalogListing {
   installedId: string | null;
   /** Bytes on disk: the installed model, or a paused download's part. */
   bytes: number;
-  /** While downloading (the renderer polls downloads:list). */
+  /** While downloading (pushed to the renderer as 'downloads:changed'). */
   progress: DownloadProgressInfo | null;
   /** Why the last download of this model stopped, when it failed. */
   error: ErrorData | null;
@@ -241,6 +241,11 @@ export interface IpcEvents {
   /** Files opened with the app (file association, command line, second instance). */
   'files:opened': FileRef[];
   'menu:command': MenuCommand;
+  /**
+   * The catalog listing (as downloads:list answers), pushed while downloads run and when one
+   * ends: a few times a second at most, the latest state always last.
+   */
+  'downloads:changed': CatalogListing[];
 }
 export type EventName = keyof IpcEvents;
 
@@ -258,6 +263,7 @@ export type PreloadApi = {
   addDroppedFiles(files: File[]): Promise<IpcResult<FileRef[]>>;
   onFilesOpened(listener: (files: FileRef[]) => void): () => void;
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;
+  onDownloadsChanged(listener: (catalog: CatalogListing[]) => void): () => void;
 };
 
 /** The same with envelopes unwrapped (errors thrown as IpcError): what the renderer's code calls. */
@@ -265,7 +271,11 @@ export type RendererApi = InvokeApi & {
   addDroppedFiles(files: File[]): Promise<FileRef[]>;
   onFilesOpened(listener: (files: FileRef[]) => void): () => void;
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;
+  onDownloadsChanged(listener: (catalog: CatalogListing[]) => void): () => void;
 };
+
+/** The subscriptions of PreloadApi and RendererApi (the rest are one function per channel). */
+export type EventApiName = 'onFilesOpened' | 'onMenuCommand' | 'onDownloadsChanged';
 
 export const PRELOAD_GLOBAL = 'slimWhisper';
 

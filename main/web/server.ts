@@ -6,6 +6,8 @@
  * Bound to 127.0.0.1 only. Every bridge call must carry the per-run token that the server writes
  * into index.html (another site's page cannot read it: no CORS) and a Host of 127.0.0.1/localhost
  * (stops DNS rebinding). Dropped or picked files arrive by upload into the user data folder.
+ * Events the main process sends unasked ('downloads:changed') reach the page as server-sent
+ * events on GET /bridge/events (EventSource cannot send headers: the token is a query parameter).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +18,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { encodeJson, decodeJson } from '../../app/ipc/codec.ts';
-import type { Channel, IpcResult } from '../../app/ipc/contract.ts';
+import type { Channel, EventName, IpcEvents, IpcResult } from '../../app/ipc/contract.ts';
 import { SlimError, toErrorData } from '../../models/errors.ts';
 import { createHandlers, fileRef, type HandlerContext, type HandlerDeps } from '../handlers.ts';
 import { dispatch } from '../ipc/dispatch.ts';
@@ -33,7 +35,7 @@ const REFUSED: ReadonlySet<Channel> = new Set(['files:grantDropped']);
 
 export interface WebServerOptions {
   root: string;
-  deps: Omit<HandlerDeps, 'shell'>;
+  deps: Omit<HandlerDeps, 'shell' | 'emit'>;
   port?: number;
   /** Fixed token for tests; random otherwise. */
   token?: string;
@@ -96,7 +98,14 @@ function limitBytes(max: number): Transform {
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
-  const context = createHandlers({ ...opts.deps, shell: 'web' });
+  /** The pages listening for events (server-sent events streams). */
+  const listeners = new Set<ServerResponse>();
+  const emit = <E extends EventName>(event: E, value: IpcEvents[E]): void => {
+    // encodeJson is one line: nothing in the data can end the event early.
+    const frame = `event: ${event}\ndata: ${encodeJson(value)}\n\n`;
+    for (const res of listeners) res.write(frame);
+  };
+  const context = createHandlers({ ...opts.deps, shell: 'web', emit });
   const uploads = join(opts.deps.userData, 'uploads');
   let port = 0;
 
@@ -116,7 +125,23 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return fileRef(context.grants.grantRead(path));
   }
 
+  function events(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (req.method !== 'GET') return reply(res, 405, 'GET only', 'text/plain');
+    if (!hostOk(req) || url.searchParams.get('token') !== token)
+      return reply(res, 403, 'forbidden', 'text/plain');
+    res.writeHead(200, {
+      ...securityHeaders(),
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+    });
+    res.write(': connected\n\n'); // headers out now: the page's EventSource opens
+    listeners.add(res);
+    res.on('close', () => listeners.delete(res));
+  }
+
   async function bridge(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (url.pathname === '/bridge/events') return events(req, res, url);
     if (req.method !== 'POST') return reply(res, 405, 'POST only', 'text/plain');
     if (!hostOk(req) || req.headers[TOKEN_HEADER] !== token)
       return reply(res, 403, 'forbidden', 'text/plain');
@@ -176,6 +201,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     token,
     context,
     server,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Event streams never end by themselves: end them, or close() would wait forever.
+        for (const res of listeners) res.end();
+        listeners.clear();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -7,6 +7,7 @@ import {
   API_CHANNELS,
   PRELOAD_GLOBAL,
   type ApiName,
+  type EventApiName,
   type IpcResult,
   type PreloadApi,
   type RendererApi,
@@ -41,12 +42,13 @@ export function wrapApi(raw: PreloadApi): RendererApi {
       const f = raw[name] as (...a: unknown[]) => Promise<IpcResult<unknown>>;
       return [name, async (...args: unknown[]) => unwrap(await f(...args))];
     }),
-  ) as Omit<RendererApi, 'addDroppedFiles' | 'onFilesOpened' | 'onMenuCommand'>;
+  ) as Omit<RendererApi, 'addDroppedFiles' | EventApiName>;
   return {
     ...calls,
     addDroppedFiles: async (files) => unwrap(await raw.addDroppedFiles(files)),
     onFilesOpened: (l) => raw.onFilesOpened(l),
     onMenuCommand: (l) => raw.onMenuCommand(l),
+    onDownloadsChanged: (l) => raw.onDownloadsChanged(l),
   };
 }
 

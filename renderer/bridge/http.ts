@@ -1,12 +1,16 @@
 /**
  * The browser bridge (`npm run web`): the preload's API over HTTP to the same main-process
  * handlers, with the per-run token the server put into index.html. Dropped and picked files
- * are uploaded (a browser cannot name paths). There are no unasked events in the browser.
+ * are uploaded (a browser cannot name paths). Unasked events ('downloads:changed') come as
+ * server-sent events from /bridge/events; files opened with the app and menu commands do not
+ * exist in a browser.
  */
 import { decodeJson, encodeJson } from '../../app/ipc/codec.ts';
 import {
   API_CHANNELS,
   type ApiName,
+  type CatalogListing,
+  type EventApiName,
   type FileRef,
   type IpcResult,
   type PreloadApi,
@@ -46,6 +50,8 @@ async function post(
 }
 
 export function httpBridge(token: string, base = '/bridge'): PreloadApi {
+  const downloadListeners = new Set<(catalog: CatalogListing[]) => void>();
+  let stream: EventSource | null = null;
   const calls = Object.fromEntries(
     (Object.keys(API_CHANNELS) as ApiName[]).map((name) => [
       name,
@@ -58,7 +64,7 @@ export function httpBridge(token: string, base = '/bridge'): PreloadApi {
           RAW_RESULTS.has(name),
         ),
     ]),
-  ) as Omit<PreloadApi, 'addDroppedFiles' | 'onFilesOpened' | 'onMenuCommand'>;
+  ) as Omit<PreloadApi, 'addDroppedFiles' | EventApiName>;
   return {
     ...calls,
     addDroppedFiles: async (files) => {
@@ -77,5 +83,38 @@ export function httpBridge(token: string, base = '/bridge'): PreloadApi {
     },
     onFilesOpened: () => () => undefined,
     onMenuCommand: () => () => undefined,
+    onDownloadsChanged: (listener) => {
+      downloadListeners.add(listener);
+      stream ??= openEvents();
+      return () => {
+        downloadListeners.delete(listener);
+        if (downloadListeners.size === 0) {
+          stream?.close();
+          stream = null;
+        }
+      };
+    },
   };
+
+  function openEvents(): EventSource {
+    const es = new EventSource(`${base}/events?token=${encodeURIComponent(token)}`);
+    es.addEventListener('downloads:changed', (e) => {
+      const catalog = decodeJson((e as MessageEvent<string>).data) as CatalogListing[];
+      for (const l of downloadListeners) l(catalog);
+    });
+    // EventSource reconnects by itself; what changed while it was away is read once it is back.
+    let opened = false;
+    es.addEventListener('open', () => {
+      if (!opened) return void (opened = true);
+      void post(
+        `${base}/call/${encodeURIComponent(API_CHANNELS.listDownloads)}`,
+        token,
+        '[]',
+        'application/json',
+      ).then((r) => {
+        if (r.ok) for (const l of downloadListeners) l(r.value as CatalogListing[]);
+      });
+    });
+    return es;
+  }
 }

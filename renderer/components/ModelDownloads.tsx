@@ -1,15 +1,13 @@
 /**
  * The catalog part of the model manager: every catalog model with Download / Pause / Resume /
- * Cancel, a progress bar with speed and ETA while it downloads. Progress comes from polling
- * downloads:list (the web bridge has no main → page events); installed models appear in the
+ * Cancel, a progress bar with speed and ETA while it downloads. Progress is pushed by the main
+ * process ('downloads:changed', into the store; no polling); installed models appear in the
  * Models table above, with their size, source and Delete.
  */
 import { useEffect } from 'react';
 import type { CatalogListing } from '../../app/ipc/contract.ts';
 import { bytesText, etaText } from '../logic/time.ts';
 import { useApp } from '../store/react.tsx';
-
-const POLL_MS = 400;
 
 function Progress({ c }: { c: CatalogListing }) {
   const p = c.progress;
@@ -35,16 +33,11 @@ export function ModelDownloads() {
   const catalog = useApp((s) => s.catalog);
   const refresh = useApp((s) => s.refreshCatalog);
   const download = useApp((s) => s.download);
-  const active = catalog.some((c) => c.state === 'downloading');
 
+  // One look when shown; from then on the main process pushes every change.
   useEffect(() => {
     void refresh();
   }, [refresh]);
-  useEffect(() => {
-    if (!active) return;
-    const t = setInterval(() => void refresh(), POLL_MS);
-    return () => clearInterval(t);
-  }, [active, refresh]);
 
   return (
     <table className="models catalog">

@@ -324,21 +324,27 @@ export function createAppStore(deps: StoreDeps): AppStore {
       catalog: [],
       refreshCatalog: async () => {
         try {
-          const before = get().catalog;
-          const catalog = await api.listDownloads();
-          set({ catalog });
-          // A download that finished or failed since the last look: list the model, say why
-          for (const c of catalog) {
-            const was = before.find((b) => b.name === c.name);
-            // (from 'paused' too: a resumed download can end between two looks)
-            if (!was || was.state === c.state || c.state === 'downloading') continue;
-            if (c.state === 'installed') {
-              set({ models: await api.listModels() });
-              get().notify('info', `Downloaded ${c.name}`);
-            } else if (c.error) get().notify('error', c.error.message);
-          }
+          await get().catalogChanged(await api.listDownloads());
         } catch (err) {
           get().notify('error', errorData(err).message);
+        }
+      },
+      catalogChanged: async (catalog) => {
+        const before = get().catalog;
+        set({ catalog });
+        // A download that finished or failed since the last look: list the model, say why
+        for (const c of catalog) {
+          const was = before.find((b) => b.name === c.name);
+          // (from 'paused' too: a resumed download can end between two looks)
+          if (!was || was.state === c.state || c.state === 'downloading') continue;
+          if (c.state === 'installed') {
+            try {
+              set({ models: await api.listModels() });
+            } catch (err) {
+              get().notify('error', errorData(err).message);
+            }
+            get().notify('info', `Downloaded ${c.name}`);
+          } else if (c.error) get().notify('error', c.error.message);
         }
       },
       download: async (action, name) => {
@@ -461,6 +467,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       init: async () => {
         api.onFilesOpened((files) => get().addFiles(files));
         api.onMenuCommand((c) => get().menuCommand(c));
+        api.onDownloadsChanged((catalog) => void get().catalogChanged(catalog));
         try {
           const [appInfo, st, models] = await Promise.all([
             api.appInfo(),

@@ -88,9 +88,11 @@ export interface SettingsSlice {
   updateSettings(patch: SettingsPatch): Promise<void>;
   importModel(kind: ModelImportKind): Promise<void>;
   deleteModel(id: string): Promise<void>;
-  /** The model manager's catalog (downloads:list); polled while a download runs. */
+  /** The model manager's catalog (downloads:list), kept current by 'downloads:changed' pushes. */
   catalog: CatalogListing[];
   refreshCatalog(): Promise<void>;
+  /** A new listing (asked for or pushed): a download that ended lists its model or says why it failed. */
+  catalogChanged(catalog: CatalogListing[]): Promise<void>;
   download(action: 'start' | 'pause' | 'cancel', name: string): Promise<void>;
 }
 

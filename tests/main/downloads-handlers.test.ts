@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { CatalogListing, Channel, IpcResult, ModelEntry } from '../../app/ipc/contract.ts';
-import { createHandlers } from '../../main/handlers.ts';
+import { createHandlers, DOWNLOADS_PUSH_MS, type HandlerDeps } from '../../main/handlers.ts';
 import { dispatch } from '../../main/ipc/dispatch.ts';
 import { BUNDLED_MODELS } from '../../main/paths.ts';
 import { fakeModel, startFakeHub, type FakeHub } from '../app/models/hf-server.ts';
@@ -22,8 +22,9 @@ before(async () => {
 });
 after(() => hub.close());
 
-function context() {
+function context(emit?: HandlerDeps['emit']) {
   return createHandlers({
+    ...(emit ? { emit } : {}),
     userData: tempDir(),
     dialogs: null,
     shell: 'web',
@@ -106,4 +107,50 @@ test('cancel drops a paused download', async () => {
   await call(ctx, 'downloads:pause', 'fake');
   const [cancelled] = await call<CatalogListing[]>(ctx, 'downloads:cancel', 'fake');
   assert.deepEqual([cancelled!.state, cancelled!.bytes], ['none', 0]);
+});
+
+test('progress and the end are pushed as downloads:changed listings, throttled, the end last', async () => {
+  const pushed: { event: string; listing: CatalogListing; at: number }[] = [];
+  const ctx = context((event, value) => {
+    const [l] = value as CatalogListing[];
+    pushed.push({ event, listing: l!, at: Date.now() });
+  });
+  hub.faults.holdAfter.set('model.safetensors', 500_000);
+  await call(ctx, 'downloads:start', 'fake');
+  // Pushed while held part-way: nobody asks (no downloads:list), the listing comes anyway.
+  while (!pushed.some((p) => (p.listing.progress?.receivedBytes ?? 0) > 100_000))
+    await new Promise((r) => setTimeout(r, 20));
+  const running = pushed.find((p) => (p.listing.progress?.receivedBytes ?? 0) > 100_000)!;
+  assert.equal(running.event, 'downloads:changed');
+  assert.equal(running.listing.state, 'downloading');
+  assert.equal(running.listing.progress!.file, 'model.safetensors');
+
+  await call(ctx, 'downloads:pause', 'fake');
+  while (pushed[pushed.length - 1]!.listing.state !== 'paused') await new Promise((r) => setTimeout(r, 20));
+  await call(ctx, 'downloads:start', 'fake');
+  while (pushed[pushed.length - 1]!.listing.state !== 'installed')
+    await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 3 * DOWNLOADS_PUSH_MS));
+  assert.equal(pushed[pushed.length - 1]!.listing.state, 'installed', 'nothing stale after the end');
+  assert.ok(pushed[pushed.length - 1]!.listing.installedId);
+  // Pushes keep their order: within the first run, received bytes never go back.
+  const firstRun = pushed.slice(
+    0,
+    pushed.findIndex((p) => p.listing.state === 'paused'),
+  );
+  const weights = firstRun
+    .map((p) => p.listing.progress)
+    .filter((p) => p?.file === 'model.safetensors')
+    .map((p) => p!.receivedBytes);
+  assert.ok(weights.length >= 1);
+  assert.deepEqual(
+    weights,
+    [...weights].sort((a, b) => a - b),
+  );
+  // A few a second at most: consecutive pushes are at least the interval apart.
+  for (let i = 1; i < pushed.length; i++)
+    assert.ok(
+      pushed[i]!.at - pushed[i - 1]!.at >= DOWNLOADS_PUSH_MS - 5,
+      `push ${i}: ${pushed[i]!.at - pushed[i - 1]!.at} ms`,
+    );
 });

@@ -34,6 +34,7 @@ interface Report {
   preloadFunctions: string[];
   preloadAllFunctions: boolean;
   menuCommand: string;
+  downloadsSeen: string[][];
   listenersAfterOff: number;
   openFilePrevented: boolean;
   sentOpened: string[][];
@@ -110,7 +111,13 @@ test('the built main process and preload do what the security policy says', { ti
   assert.deepEqual(out.preloadGlobals, [PRELOAD_GLOBAL]);
   assert.deepEqual(
     out.preloadFunctions,
-    [...Object.keys(API_CHANNELS), 'addDroppedFiles', 'onFilesOpened', 'onMenuCommand'].sort(),
+    [
+      ...Object.keys(API_CHANNELS),
+      'addDroppedFiles',
+      'onFilesOpened',
+      'onMenuCommand',
+      'onDownloadsChanged',
+    ].sort(),
   );
   assert.equal(out.preloadAllFunctions, true);
   assert.deepEqual(out.invoked, [
@@ -120,4 +127,5 @@ test('the built main process and preload do what the security policy says', { ti
   ]);
   assert.equal(out.menuCommand, 'export', 'events reach the page; unknown commands are dropped');
   assert.equal(out.listenersAfterOff, 0);
+  assert.deepEqual(out.downloadsSeen, [['tiny']], 'a listing reaches the page; anything else is dropped');
 });

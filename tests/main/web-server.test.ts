@@ -3,13 +3,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { decodeJson, encodeJson } from '../../app/ipc/codec.ts';
-import type { FileRef, IpcResult } from '../../app/ipc/contract.ts';
+import type { CatalogListing, FileRef, IpcResult } from '../../app/ipc/contract.ts';
 import { safeUploadName, startWebServer, TOKEN_HEADER, type WebServer } from '../../main/web/server.ts';
 import { BUNDLED_MODELS } from '../../main/paths.ts';
 import { sharedPath } from '../helpers/shared.ts';
 import { tempDir } from './helpers.ts';
+import { fakeModel, startFakeHub } from '../app/models/hf-server.ts';
 
 let server: WebServer;
 let port: number;
@@ -141,3 +142,95 @@ test('typed arrays survive the JSON codec', () => {
   assert.deepEqual([...back.u], [...u]);
   assert.deepEqual(back.n, [1]);
 });
+
+test('server-sent events: the token and a local Host are needed; download listings are pushed; close() ends the streams', async () => {
+  const hub = await startFakeHub();
+  const fake = fakeModel('fake');
+  fake.serve(hub);
+  const web = await startWebServer({
+    root: tempDir(),
+    token: 'sse-token',
+    deps: {
+      userData: tempDir(),
+      dialogs: null,
+      version: '0.0.0',
+      bundledModels: BUNDLED_MODELS,
+      downloads: { catalog: [fake.entry], endpoint: hub.endpoint },
+    },
+  });
+  const webPort = Number(new URL(web.url).port);
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: webPort, path, headers }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+  try {
+    const drain = async (p: Promise<IncomingMessage>) => {
+      const r = await p;
+      r.resume();
+      return r.statusCode;
+    };
+    assert.equal(await drain(get('/bridge/events')), 403);
+    assert.equal(await drain(get('/bridge/events?token=wrong')), 403);
+    assert.equal(
+      await drain(get('/bridge/events?token=sse-token', { Host: `evil.example:${webPort}` })),
+      403,
+    );
+
+    const stream = await get('/bridge/events?token=sse-token');
+    assert.equal(stream.statusCode, 200);
+    assert.equal(stream.headers['content-type'], 'text/event-stream');
+    assert.equal(stream.headers['cross-origin-embedder-policy'], 'require-corp');
+    const events: { event: string; data: CatalogListing[] }[] = [];
+    let buffered = '';
+    let ended = false;
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buffered += chunk;
+      let at;
+      while ((at = buffered.indexOf('\n\n')) >= 0) {
+        const frame = buffered.slice(0, at);
+        buffered = buffered.slice(at + 2);
+        const event = /^event: (.*)$/m.exec(frame)?.[1];
+        const data = /^data: (.*)$/m.exec(frame)?.[1];
+        if (event && data) events.push({ event, data: decodeJson(data) as CatalogListing[] });
+      }
+    });
+    stream.on('end', () => (ended = true));
+
+    const started = await send2(webPort, '/bridge/call/downloads:start', ['fake']);
+    assert.equal((decodeJson(started) as IpcResult<unknown>).ok, true);
+    while (events[events.length - 1]?.data[0]?.state !== 'installed')
+      await new Promise((r) => setTimeout(r, 20));
+    assert.ok(events.every((e) => e.event === 'downloads:changed'));
+    assert.ok(events.some((e) => e.data[0]!.state === 'downloading' && e.data[0]!.progress !== null));
+    await web.close();
+    while (!ended) await new Promise((r) => setTimeout(r, 10));
+  } finally {
+    await web.close().catch(() => undefined);
+    await hub.close();
+  }
+});
+
+function send2(p: number, path: string, args: unknown[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: p,
+        path,
+        method: 'POST',
+        headers: { [TOKEN_HEADER]: 'sse-token', 'Content-Type': 'application/json' },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(body));
+      },
+    );
+    req.on('error', reject);
+    req.end(encodeJson(args));
+  });
+}

@@ -1,7 +1,9 @@
 /**
  * The model manager in the browser shell: a catalog model (a stand-in served by the local fake
  * hub) is downloaded through the UI — Download, progress bar, Pause (the part is kept), Resume —
- * and shows as installed, with its row in the Models table. Screenshots go to test-artifacts/.
+ * and shows as installed, with its row in the Models table. Progress is pushed (server-sent
+ * 'downloads:changed'), never polled: a download the page did not start shows up with its
+ * progress without a single downloads:list call. Screenshots go to test-artifacts/.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { BUNDLED_MODELS, RENDERER_DIR } from '../../main/paths.ts';
 import { startWebServer, type WebServer } from '../../main/web/server.ts';
+import { dispatch } from '../../main/ipc/dispatch.ts';
+import { bytesText } from '../../renderer/logic/time.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
 import { ScriptedDialogs, tempDir } from '../main/helpers.ts';
 import { fakeModel, startFakeHub, type FakeHub } from '../app/models/hf-server.ts';
@@ -58,13 +62,22 @@ after(async () => {
 });
 
 test('download a catalog model through the model manager', { skip: !CHROMIUM }, async () => {
+  const listCalls: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes(`/bridge/call/${encodeURIComponent('downloads:list')}`)) listCalls.push(r.url());
+  });
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
   const row = page.getByTestId('catalog-row').filter({ hasText: 'fake' });
-  await row.getByRole('button', { name: 'Download' }).click();
-  // The hub holds the weights part-way, so the download is seen running and can be paused.
+  await row.getByRole('button', { name: 'Download' }).waitFor();
+  const listed = listCalls.length;
+  assert.ok(listed >= 1, 'the model manager looked once when shown');
+  // Started elsewhere (not by this page), held part-way by the hub: only a push can tell the page.
   hub.faults.holdAfter.set('model.safetensors', 700_000);
+  const started = await dispatch(server.context.handlers, 'downloads:start', ['fake']);
+  assert.equal(started.ok, true);
   await page.locator('[data-testid="catalog-row"][data-state="downloading"]').waitFor();
-  await row.getByTestId('download-status').waitFor();
+  await row.getByText(new RegExp(`${bytesText(700_000).replace('.', '\\.')} of `)).waitFor();
+  assert.equal(listCalls.length, listed, 'the progress came pushed, not polled');
   await row.getByRole('button', { name: 'Pause' }).waitFor();
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, 'model-download-running.png') });

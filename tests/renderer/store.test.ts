@@ -34,6 +34,7 @@ function setup(engine: TranscriptionEngine | null = null, userData = tempDir()) 
     addDroppedFiles: async () => ({ ok: true, value: [] }) as IpcResult<never[]>,
     onFilesOpened: () => () => undefined,
     onMenuCommand: () => () => undefined,
+    onDownloadsChanged: () => () => undefined,
   } as unknown as PreloadApi;
   const posted: WorkerRequest[] = [];
   const engineSeen: { offsetS: number }[] = [];
