@@ -2,9 +2,11 @@
  * The Slim conversion of a checkpoint, measured once and kept: W_KV solves, forms chosen per
  * layer and precision from real activations, and the errors that justified them. Records are
  * stored by the weights' fingerprint in the user's cache, so a model measured once is not
- * measured again, whatever file it is loaded from.
+ * measured again, whatever file it is loaded from. The embedded base model's record ships with
+ * the app (bundled-conversions.json, made by `npm run calibrate:bundled`), so a fresh install
+ * decodes on measured forms too.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { WhisperCheckpoint } from '../../models/checkpoint/types.ts';
@@ -19,6 +21,8 @@ import {
   referenceEncoder,
   type CalibrationEncoder,
 } from './calibration.ts';
+import { modelSourceFiles, sourceDigest } from './model-source.ts';
+import bundledRecords from './bundled-conversions.json' with { type: 'json' };
 
 export const CONVERSION_VERSION = 1;
 
@@ -45,6 +49,11 @@ export interface ConversionRecord {
     encoder: string;
   } | null;
   selfAttention: LayerRecord[];
+  /**
+   * Digests of model files (model-source.ts sourceDigest) known to load to these weights: the
+   * main process finds a model's record by them without loading the model.
+   */
+  sources?: string[];
 }
 
 export interface ConvertOptions {
@@ -111,6 +120,15 @@ export interface Conversion {
   cached: boolean;
 }
 
+/** The digest of the files the checkpoint was read from, where they are still there. */
+async function digestOf(ckpt: WhisperCheckpoint): Promise<string | null> {
+  try {
+    return await sourceDigest(await modelSourceFiles(ckpt.source.format, ckpt.source.path));
+  } catch {
+    return null; // built in memory, or moved since: the record is found by fingerprint only
+  }
+}
+
 export async function convertCheckpoint(ckpt: WhisperCheckpoint, opts: ConvertOptions): Promise<Conversion> {
   const log = opts.log ?? (() => {});
   const weights = new Weights64(ckpt);
@@ -149,6 +167,46 @@ export async function convertCheckpoint(ckpt: WhisperCheckpoint, opts: ConvertOp
       selfAttention: cal.layers.map((l) => ({ ...l, cond: finiteOrNull(l.cond) })),
     };
   }
+  const source = await digestOf(ckpt);
+  if (source) record.sources = [source];
   if (dir) writeRecord(dir, record);
   return { record, layers, weights, cached: false };
+}
+
+/** The records shipped with the app (measured by scripts/calibrate-bundled.ts). */
+export const BUNDLED_RECORDS: readonly ConversionRecord[] = bundledRecords as ConversionRecord[];
+
+function measured(r: ConversionRecord | undefined): ConversionRecord | null {
+  return r && r.version === CONVERSION_VERSION && r.calibration ? r : null;
+}
+
+/**
+ * The measured record of these weights: the user's cache first (a model measured again there
+ * wins), then the bundled records; null where the weights were never measured.
+ */
+export function findRecord(
+  fingerprint: string,
+  cacheDir: string | null = defaultCacheDir(),
+): ConversionRecord | null {
+  const stored = cacheDir ? measured(readRecord(join(cacheDir, `${fingerprint}.json`), fingerprint)) : null;
+  return stored ?? measured(BUNDLED_RECORDS.find((r) => r.fingerprint === fingerprint));
+}
+
+/** The measured record that lists this source digest (model-source.ts), cache first, then bundled. */
+export function findRecordBySource(
+  digest: string,
+  cacheDir: string | null = defaultCacheDir(),
+): ConversionRecord | null {
+  if (cacheDir && existsSync(cacheDir)) {
+    for (const name of readdirSync(cacheDir).filter((n) => /^[0-9a-f]{64}\.json$/.test(n))) {
+      const r = measured(readRecord(join(cacheDir, name), name.slice(0, -'.json'.length)));
+      if (r?.sources?.includes(digest)) return r;
+    }
+  }
+  return measured(BUNDLED_RECORDS.find((r) => r.sources?.includes(digest)));
+}
+
+/** The self-attention form per decoder layer of a record. */
+export function recordForms(r: ConversionRecord): SelfForm[] {
+  return r.selfAttention.map((l) => l.form);
 }
