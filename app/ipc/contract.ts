@@ -6,6 +6,7 @@
  */
 import type { ErrorData } from '../../models/errors.ts';
 import type { SourceFormat } from '../../models/checkpoint/types.ts';
+import type { SelfForm } from '../../models/slim/decoder64.ts';
 import type { Settings, SettingsPatch, Task } from './settings.ts';
 import type { TranscriptSegment } from './transcript.ts';
 
@@ -80,6 +81,8 @@ export interface ModelFileList {
   id: string;
   format: SourceFormat;
   files: Array<{ name: string; bytes: number }>;
+  /** Self-attention form per decoder layer of the model's measured conversion (stored or bundled); null: none known. */
+  forms: SelfForm[] | null;
 }
 
 /** What a job was started with, kept in its journal so that it can be resumed as it was. */

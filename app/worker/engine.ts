@@ -123,12 +123,14 @@ function prepare(model: string, env: EngineEnv): Promise<Prepared> {
   }
 }
 
-function describe(engine: Engine, calibrated: boolean): string {
+/** The badge's line: where each part runs, and the Slim form of each decoder layer ('k,k,k,x,k,k'). */
+export function describe(engine: Engine): string {
   const i = engine.info;
   const dec = i.decoder === 'webgpu' ? `WebGPU (${i.adapter ?? 'GPU'})` : 'WASM kernels';
-  return `encoder on ${i.encoder} (${i.threads} thread${i.threads === 1 ? '' : 's'}), Slim decoder on ${dec}, ${
-    calibrated ? 'measured' : 'X-cache'
-  } forms`;
+  const forms = i.forms.map((f) => (f === 'k-cache' ? 'k' : 'x')).join(',');
+  return `encoder on ${i.encoder} (${i.threads} thread${i.threads === 1 ? '' : 's'}), Slim ${forms} decoder on ${dec} (${
+    i.calibrated ? 'measured forms' : 'X-cache: no measured forms'
+  })`;
 }
 
 /**
@@ -155,7 +157,8 @@ export async function loadEngine(
           backend: backend.backend === 'wasm' ? 'wasm' : backend.softwareAdapter ? 'webgpu' : 'auto',
           // The encoder runs on WASM either way: on WebGPU it gets every core (the badge's count is WASM's).
           ...(backend.backend === 'wasm' ? { threads: backend.threads } : {}),
-          forms: p.packed.forms,
+          // null where none were measured: the engine reports its forms as not calibrated.
+          forms: p.calibrated ? p.packed.forms : null,
           wasmModule: env.kernels ?? kernelsFromAssets,
           fallback: true,
         },
@@ -172,7 +175,7 @@ export async function loadEngine(
           }
         : { ...backend, threads: engine.info.decoder === 'wasm' ? engine.info.threads : backend.threads };
       const loadS = (performance.now() - startMs) / 1000;
-      env.onStatus?.(model, 'ready', `${describe(engine, p.calibrated)} (loaded in ${loadS.toFixed(0)} s)`);
+      env.onStatus?.(model, 'ready', `${describe(engine)} (loaded in ${loadS.toFixed(0)} s)`);
       return { engine, status };
     })();
     entry.catch(() => engines.delete(key));

@@ -1,28 +1,27 @@
 /**
  * The files of an installed model for the engine worker (models:files, models:read): only the
  * files the byte-based loader needs, named relative to the model's folder, and only those are
- * served: the renderer can name a model and one of its listed files, never a path.
+ * served: the renderer can name a model and one of its listed files, never a path. The list
+ * carries the self-attention forms of the model's measured conversion (user cache or bundled
+ * record), found by the digest of those files: the main process never loads the weights.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ModelFileList } from '../../app/ipc/contract.ts';
-import { hfFileNames, transformersJsFileNames } from '../../models/import/bytes.ts';
+import { defaultCacheDir, findRecordBySource, recordForms } from '../../app/models/conversion.ts';
+import { modelSourceFiles, sourceDigest, type ModelSourceFiles } from '../../app/models/model-source.ts';
 import { SlimError } from '../../models/errors.ts';
 import type { ModelStore } from './model-store.ts';
 
-/** Every regular file under `dir`, '/'-separated and relative to it (links are not followed). */
-async function listTree(dir: string, base = dir): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await listTree(p, base)));
-    else if (e.isFile()) out.push(relative(base, p).split(sep).join('/'));
-  }
-  return out;
-}
-
 export class ModelFiles {
-  constructor(private readonly models: ModelStore) {}
+  /** Source digests by model id and path (hashed once per model and run). */
+  private readonly digests = new Map<string, Promise<string>>();
+
+  /** `cacheDir`: where measured conversions are stored (null: only the bundled records). */
+  constructor(
+    private readonly models: ModelStore,
+    private readonly cacheDir: string | null = defaultCacheDir(),
+  ) {}
 
   private async entry(id: string) {
     const m = (await this.models.list()).find((x) => x.id === id);
@@ -30,25 +29,31 @@ export class ModelFiles {
     return m;
   }
 
-  async list(id: string): Promise<ModelFileList & { dir: string }> {
+  private async source(
+    id: string,
+  ): Promise<{ key: string; src: ModelSourceFiles; format: ModelFileList['format'] }> {
     const m = await this.entry(id);
-    // A ggml model is one file: it is served by its own name from the folder it lies in.
-    const dir = m.format === 'ggml' ? dirname(m.path) : m.path;
-    const names =
-      m.format === 'ggml'
-        ? [basename(m.path)]
-        : m.format === 'hf-safetensors'
-          ? hfFileNames(await listTree(m.path))
-          : transformersJsFileNames(await listTree(m.path), m.path);
+    return { key: `${id}|${m.path}`, src: await modelSourceFiles(m.format, m.path), format: m.format };
+  }
+
+  async list(id: string): Promise<ModelFileList & { dir: string }> {
+    const { key, src, format } = await this.source(id);
     const files = [];
-    for (const name of names) files.push({ name, bytes: (await stat(join(dir, name))).size });
-    return { id, format: m.format, files, dir };
+    for (const name of src.names) files.push({ name, bytes: (await stat(join(src.dir, name))).size });
+    let digest = this.digests.get(key);
+    if (!digest) {
+      digest = sourceDigest(src);
+      digest.catch(() => this.digests.delete(key));
+      this.digests.set(key, digest);
+    }
+    const record = findRecordBySource(await digest, this.cacheDir);
+    return { id, format, files, forms: record ? recordForms(record) : null, dir: src.dir };
   }
 
   async read(id: string, name: string): Promise<Uint8Array> {
-    const { files, dir } = await this.list(id);
-    if (!files.some((f) => f.name === name))
+    const { src } = await this.source(id);
+    if (!src.names.includes(name))
       throw new SlimError('INVALID_ARGUMENT', `${name} is not one of the files of model ${id}`);
-    return new Uint8Array(await readFile(join(dir, ...name.split('/'))));
+    return new Uint8Array(await readFile(join(src.dir, ...name.split('/'))));
   }
 }

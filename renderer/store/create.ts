@@ -197,7 +197,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
         deps.postToEngine({
           type: 'model',
           model,
-          data: { format: list.format, files, forms: null },
+          data: { format: list.format, files, forms: list.forms },
           error: null,
         });
       } catch (err) {
