@@ -16,7 +16,7 @@ import type { SelfForm } from '../../models/slim/decoder64.ts';
 import type { PackedDecoder } from '../../kernels/decoder/weights.ts';
 import { wasmApi, type WasmModule } from '../../kernels/wasm/wasm-api.ts';
 import { assembleEngine, packSlimDecoder, type Engine } from '../engine/assemble.ts';
-import type { BackendStatus, JobStage, ModelData, TranscribeOptions } from './protocol.ts';
+import type { BackendStatus, EngineNoticeCode, JobStage, ModelData, TranscribeOptions } from './protocol.ts';
 import { transcriberEngine } from './transcriber-engine.ts';
 import { audioContextOf, decoderWithAudioContext, withAudioContext } from '../live/audio-context.ts';
 import type { LiveModel } from '../live/streaming.ts';
@@ -26,12 +26,15 @@ import { WhisperTokenizer } from '../../models/tokenizer/tokenizer.ts';
 import type { TranscriptSegment } from '../ipc/transcript.ts';
 
 import { SlimError } from '../../models/errors.ts';
+import type { GpuContext } from '../../kernels/webgpu/device.ts';
 
 export interface EngineHooks {
   /** Report progress: `processedS` counts from the start of the file. */
   progress(stage: JobStage, processedS: number, window: number, windows: number): void;
   /** Hand finished segments over (they are journaled at once: a crash loses none). */
   segments(segments: TranscriptSegment[]): void;
+  /** The job goes on differently than it started; `backend`: where the engine runs now (null: unchanged). */
+  notice(code: EngineNoticeCode, message: string, backend: BackendStatus | null): void;
   /** Await between units of work: waits while the job is paused, throws CANCELLED when cancelled. */
   gate(): Promise<void>;
   signal: AbortSignal;
@@ -47,8 +50,8 @@ export interface EngineInput {
 
 export interface TranscriptionEngine {
   transcribe(input: EngineInput, options: TranscribeOptions, hooks: EngineHooks): Promise<void>;
-  /** Where it really runs, when that differs from the probe's choice (WebGPU failed: WASM). */
-  backend?: BackendStatus;
+  /** Where it really runs, when that differs from the probe's choice (WebGPU failed or was lost: WASM). */
+  readonly backend?: BackendStatus;
 }
 
 /** What loadEngine needs from its surroundings (the worker's; tests may give their own). */
@@ -59,6 +62,8 @@ export interface EngineEnv {
   onStatus?(model: string, state: 'loading' | 'ready', detail: string): void;
   /** The compiled kernel module; default: assets/kernels.wasm beside the worker script. */
   kernels?: () => Promise<WasmModule>;
+  /** The WebGPU device to decode on; default: one of the engine's own (navigator.gpu). */
+  gpu?: GpuContext;
 }
 
 /** The worker script's URL (assets/engine-worker.js): kernels.wasm and ../ort/ are beside it. */
@@ -97,6 +102,7 @@ interface Prepared {
 }
 
 let prepared: Promise<Prepared> | null = null;
+/** `status` is where the engine runs: it changes when a job loses the WebGPU device. */
 const engines = new Map<string, Promise<{ engine: Engine; status: BackendStatus }>>();
 
 /** Parses, converts and packs a model once (one model is kept: a new one replaces it). */
@@ -108,11 +114,13 @@ function prepare(model: string, env: EngineEnv): Promise<Prepared> {
   return fresh();
 
   function fresh(): Promise<Prepared> {
+    const dropped = new Set<Promise<{ engine: Engine }>>(); // an engine moved to WASM has two keys
     for (const [key, e] of engines)
       if (key.startsWith(`${model}|`) === false) {
         engines.delete(key);
-        void e.then((x) => x.engine.dispose()).catch(() => undefined);
+        dropped.add(e);
       }
+    for (const e of dropped) void e.then((x) => x.engine.dispose()).catch(() => undefined);
     prepared = (async () => {
       const data = await env.fetchModel(model);
       const ckpt = await checkpointFromBytes(data.format, new Map(Object.entries(data.files)), model);
@@ -160,6 +168,7 @@ export async function loadEngine(
           // null where none were measured: the engine reports its forms as not calibrated.
           forms: p.calibrated ? p.packed.forms : null,
           wasmModule: env.kernels ?? kernelsFromAssets,
+          ...(env.gpu ? { gpu: env.gpu } : {}),
           fallback: true,
         },
         p.packed,
@@ -181,8 +190,30 @@ export async function loadEngine(
     entry.catch(() => engines.delete(key));
     engines.set(key, entry);
   }
-  const { engine, status } = await entry;
-  return { ...transcriberEngine(engine.transcriber), backend: status };
+  const loaded = await entry;
+  const loadedEntry = entry;
+  const inner = transcriberEngine(loaded.engine.transcriber);
+  return {
+    get backend() {
+      return loaded.status;
+    },
+    transcribe: (input, options, hooks) =>
+      inner.transcribe(input, options, {
+        ...hooks,
+        notice: (code, message) => {
+          // A lost device: this engine decodes on WASM from now on, this job and later ones.
+          if (code === 'backend-fallback' && loaded.status.backend === 'webgpu') {
+            // The encoder keeps its threads (on WebGPU it had every core): the badge counts them.
+            const threads = loaded.engine.info.threads;
+            loaded.status = { ...loaded.status, backend: 'wasm', fellBack: true, reason: message, threads };
+            // Later jobs ask for WASM: this engine is one now (its sessions open on WASM), build no other.
+            const movedKey = `${model}|wasm|${threads}`;
+            if (!engines.has(movedKey)) engines.set(movedKey, loadedEntry);
+          }
+          hooks.notice(code, message, loaded.status);
+        },
+      }),
+  };
 }
 
 const liveModels = new Map<string, Promise<LiveModel>>();

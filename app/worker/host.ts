@@ -190,6 +190,11 @@ export class EngineHost {
             progress: { stage, processedS, totalS: audio.durationS, window, windows },
           }),
         segments: (segments) => post({ type: 'segments', jobId, segments }),
+        notice: (code, message, moved) => {
+          // Where the engine now runs is where later jobs run: the indicator must follow.
+          if (moved) this.backend = Promise.resolve(moved);
+          post({ type: 'notice', jobId, code, message, backend: moved });
+        },
         gate: () => control.gate(),
         signal: control.abort.signal,
       };

@@ -43,6 +43,9 @@ export type WorkerRequest =
   | { type: 'cancel'; jobId: string }
   | LiveRequest;
 
+/** The transcriber's notices (app/transcribe/types.ts TranscribeEvent 'notice'). */
+export type EngineNoticeCode = 'backend-fallback';
+
 /** What the backend probe found: shown by the indicator, logged with each job. */
 export interface BackendStatus {
   backend: 'webgpu' | 'wasm';
@@ -86,6 +89,11 @@ export type WorkerEvent =
       playback: Float32Array;
     }
   | { type: 'progress'; jobId: string; progress: JobProgress }
+  /**
+   * The job goes on differently than it started (the transcriber's 'notice'): on a lost WebGPU
+   * device it moved to the WASM decoder, and `backend` is where the engine runs now (null: unchanged).
+   */
+  | { type: 'notice'; jobId: string; code: EngineNoticeCode; message: string; backend: BackendStatus | null }
   | { type: 'segments'; jobId: string; segments: TranscriptSegment[] }
   | { type: 'paused'; jobId: string }
   | { type: 'resumed'; jobId: string }

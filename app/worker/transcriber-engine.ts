@@ -37,6 +37,7 @@ export function transcriberEngine(transcriber: TranscriberLike): TranscriptionEn
       const onEvent = (e: TranscribeEvent): void => {
         if (e.type === 'segment')
           hooks.segments([shiftSegment(toContractSegment(e.segment), offsetMs, options.firstSegmentId)]);
+        else if (e.type === 'notice') hooks.notice(e.code, e.message, null);
         else if (e.type === 'progress')
           hooks.progress(
             'decoding-text',

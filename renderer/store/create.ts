@@ -494,6 +494,10 @@ export function createAppStore(deps: StoreDeps): AppStore {
             return patchDoc(ev.jobId, () => ({ durationMs: ev.durationS * 1000 }));
           case 'progress':
             return onProgress(ev);
+          case 'notice':
+            // The engine moved mid-job (WebGPU device lost → WASM): say so, and the badge follows.
+            if (ev.backend) set({ backend: ev.backend });
+            return get().notify('warn', ev.message);
           case 'segments':
             return appendSegments(ev.jobId, ev.segments);
           case 'paused': {

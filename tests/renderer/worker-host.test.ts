@@ -8,7 +8,12 @@ import { readFileSync } from 'node:fs';
 import { EngineHost } from '../../app/worker/host.ts';
 import type { EngineEnv, TranscriptionEngine } from '../../app/worker/engine.ts';
 import type { BackendStatus, ModelData, WorkerEvent, WorkerRequest } from '../../app/worker/protocol.ts';
+import { API_CHANNELS, type ApiName, type IpcResult, type PreloadApi } from '../../app/ipc/contract.ts';
+import { dispatch } from '../../main/ipc/dispatch.ts';
+import { wrapApi } from '../../renderer/bridge/api.ts';
+import { createAppStore, type AppStore } from '../../renderer/store/create.ts';
 import { sharedPath } from '../helpers/shared.ts';
+import { makeContext, ScriptedDialogs, tempDir } from '../main/helpers.ts';
 
 const OPTIONS = {
   model: 'bundled-whisper-base',
@@ -214,6 +219,7 @@ test('the Transcriber adapter: contract segments shifted to file time and number
     {
       segments: (s) => out.push(...s),
       progress: (stage, processedS, window, windows) => out.push([stage, processedS, window, windows]),
+      notice: (code, message, backend) => out.push(['notice', code, message, backend]),
       gate: async () => undefined,
       signal: new AbortController().signal,
     },
@@ -279,4 +285,64 @@ test('the engine asks the page for a model once; a failed answer fails the job w
   await second.h.idle();
   const err = second.events.at(-1) as Extract<WorkerEvent, { type: 'error' }>;
   assert.deepEqual([err.type, err.error.code], ['error', 'MODEL_FORMAT']);
+});
+
+test("an engine's notice reaches the page's store as a warning, and the badge follows the move", async () => {
+  const dialogs = new ScriptedDialogs();
+  const ctx = makeContext(tempDir(), dialogs);
+  const raw = {
+    ...Object.fromEntries(
+      (Object.keys(API_CHANNELS) as ApiName[]).map((n) => [
+        n,
+        (...args: unknown[]) => dispatch(ctx.handlers, API_CHANNELS[n], args),
+      ]),
+    ),
+    addDroppedFiles: async () => ({ ok: true, value: [] }) as IpcResult<never[]>,
+    onFilesOpened: () => () => undefined,
+    onMenuCommand: () => () => undefined,
+    onDownloadsChanged: () => () => undefined,
+    onOverlayChanged: () => () => undefined,
+  } as unknown as PreloadApi;
+  let store: AppStore | null = null;
+  let moved = null as BackendStatus | null; // set by the engine below
+  const message =
+    'the webgpu decoder lost its device (destroyed): continuing on wasm from window 2, the 1 before kept';
+  const h = new EngineHost({
+    post: (ev) => store!.getState().handleWorkerEvent(ev),
+    // An adapter the probe takes when WebGPU is asked for by name.
+    gpu: {
+      requestAdapter: async () => ({
+        info: { vendor: 'test', architecture: 'gpu', device: '', description: 'Test GPU' },
+      }),
+    },
+    loadEngine: async (_model, backend) => ({
+      async transcribe(_input, _options, hooks) {
+        hooks.progress('decoding-text', 1, 1, 2);
+        moved = { ...backend, backend: 'wasm', fellBack: true, reason: message };
+        hooks.notice('backend-fallback', message, moved);
+        hooks.progress('decoding-text', 2, 2, 2);
+      },
+    }),
+  });
+  store = createAppStore({
+    api: wrapApi(raw),
+    postToEngine: (req) => h.handle(req),
+    now: () => performance.now(),
+    newId: () => 'job-notice-0001',
+    mediaUrl: () => 'blob:test',
+    download: () => undefined,
+  });
+  h.handle({ type: 'init', backend: 'webgpu', threads: 1 });
+  while (store.getState().backend === null) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(store.getState().backend?.backend, 'webgpu');
+  dialogs.open.push([sharedPath('audio', 'jfk.wav')]);
+  await store.getState().addFromDialog();
+  while (store.getState().queue[0]?.status !== 'done') await new Promise((r) => setTimeout(r, 10));
+  const s = store.getState();
+  assert.deepEqual(
+    s.notices.filter((n) => n.kind === 'warn').map((n) => n.text),
+    [message],
+  );
+  assert.deepEqual(s.backend, moved);
+  assert.equal(s.backend?.backend, 'wasm');
 });
