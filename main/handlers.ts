@@ -20,6 +20,7 @@ import type {
 } from '../app/ipc/contract.ts';
 import { SlimError } from '../models/errors.ts';
 import type { CatalogModel } from '../models/catalog/catalog.ts';
+import type { CaptionOverlay } from './overlay.ts';
 import { writeFileAtomic } from './services/atomic.ts';
 import { PathGrants } from './services/grants.ts';
 import { JobJournals } from './services/journal.ts';
@@ -48,6 +49,8 @@ export interface HandlerDeps {
   downloads?: { catalog?: readonly CatalogModel[]; endpoint?: string };
   /** Events to the page (Electron: webContents.send; the browser bridge: server-sent events). */
   emit?: <E extends EventName>(event: E, value: IpcEvents[E]) => void;
+  /** The caption overlay window (Electron); absent in the browser, which shows captions in the page. */
+  overlay?: Pick<CaptionOverlay, 'show' | 'captions'>;
   /** Least time between two 'downloads:changed' pushes (default DOWNLOADS_PUSH_MS). */
   downloadsPushMs?: number;
 }
@@ -98,6 +101,15 @@ async function headBytes(path: string, n: number): Promise<Uint8Array> {
   } finally {
     await fh.close();
   }
+}
+
+function needOverlay(o: HandlerDeps['overlay']): NonNullable<HandlerDeps['overlay']> {
+  if (!o)
+    throw new SlimError(
+      'INVALID_ARGUMENT',
+      'there is no overlay window in the browser version: the captions overlay is shown in the page',
+    );
+  return o;
 }
 
 function needDialogs(d: Dialogs | null): Dialogs {
@@ -215,6 +227,9 @@ export function createHandlers(deps: HandlerDeps): HandlerContext {
       if ((await settings.get()).model === id) await settings.set({ model: DEFAULT_SETTINGS.model });
       return models.list();
     },
+
+    'overlay:show': async (open) => needOverlay(deps.overlay).show(open),
+    'overlay:captions': async (captions) => needOverlay(deps.overlay).captions(captions),
 
     'jobs:begin': async (start) => {
       grants.checkRead(start.file.path); // a job only for a file the user chose

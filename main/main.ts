@@ -19,11 +19,12 @@ import { createHandlers, type Dialogs, type HandlerContext } from './handlers.ts
 import { dispatch } from './ipc/dispatch.ts';
 import { menuTemplate, type MenuItem } from './menu.ts';
 import { appRoot, BUNDLED_MODELS, RENDERER_DIR } from './paths.ts';
-import { APP_SCHEME_PRIVILEGES, APP_URL, serveAsset } from './protocol.ts';
+import { CaptionOverlay } from './overlay.ts';
+import { APP_SCHEME_PRIVILEGES, APP_URL, OVERLAY_URL, serveAsset } from './protocol.ts';
 import {
   APP_HOST,
   contentSecurityPolicy,
-  isAppUrl,
+  isMainPageUrl,
   isNavigationAllowed,
   isPermissionAllowed,
 } from './security.ts';
@@ -109,8 +110,9 @@ async function openPaths(paths: string[]): Promise<void> {
 function registerIpc(ctx: HandlerContext): void {
   for (const channel of Object.keys(ARG_CHECKS) as Channel[]) {
     ipcMain.handle(channel, (event, ...args: unknown[]) => {
-      // Only the app's own page may call: not a navigated-to page, not a subframe from elsewhere.
-      if (!isAppUrl(event.senderFrame?.url ?? ''))
+      // Only the app's own main page may call: not a navigated-to page, not a subframe from
+      // elsewhere, not the caption overlay (it only receives).
+      if (!isMainPageUrl(event.senderFrame?.url ?? ''))
         return {
           ok: false,
           error: { code: 'INVALID_ARGUMENT', message: `${channel}: caller is not the app` },
@@ -150,6 +152,54 @@ function configureSession(): void {
   });
 }
 
+/**
+ * The caption overlay: small, frameless, always on top, resizable. Not `transparent` (a
+ * transparent window cannot be resized on some platforms): a dark page, and window opacity
+ * where the OS has it (Windows, macOS). Same security switches as the main window; its own
+ * preload exposes only a captions subscription.
+ */
+function createOverlayWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 760,
+    height: 150,
+    minWidth: 280,
+    minHeight: 72,
+    show: false,
+    frame: false,
+    alwaysOnTop: true,
+    resizable: true,
+    skipTaskbar: true,
+    opacity: 0.9,
+    title: 'Slim Whisper captions',
+    backgroundColor: '#111418',
+    webPreferences: {
+      preload: join(appRoot(), 'dist', 'main', 'overlay-preload.cjs'), // eng-disable PRELOAD_JS_CHECK
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+      disableBlinkFeatures: 'Auxclick',
+      devTools: !app.isPackaged,
+    },
+  });
+  // Above full-screen windows too (a presentation, a video call).
+  win.setAlwaysOnTop(true, 'screen-saver');
+  // Shown without taking the focus from the window the user is working in.
+  win.once('ready-to-show', () => win.showInactive());
+  void win.loadURL(OVERLAY_URL);
+  return win;
+}
+
+const overlay = new CaptionOverlay(createOverlayWindow, (open) => send('overlay:changed', open));
+
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
     width: 1240,
@@ -183,6 +233,7 @@ function createWindow(): BrowserWindow {
   win.webContents.on('did-finish-load', () => void openPaths(pendingOpen.splice(0)));
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
+    overlay.show(false); // the overlay never outlives the app's window
   });
   void win.loadURL(APP_URL);
   return win;
@@ -220,6 +271,7 @@ function start(): void {
       version: app.getVersion(),
       bundledModels: BUNDLED_MODELS,
       emit: send,
+      overlay,
     });
     protocol.handle(APP_SCHEME_PRIVILEGES.scheme, async (request) => {
       const url = new URL(request.url);

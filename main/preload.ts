@@ -63,6 +63,8 @@ const api: PreloadApi = {
   onFilesOpened: (listener) => subscribe('files:opened', isFileRefs, listener),
   onMenuCommand: (listener) => subscribe('menu:command', isMenuCommand, listener),
   onDownloadsChanged: (listener) => subscribe('downloads:changed', isCatalog, listener),
+  onOverlayChanged: (listener) =>
+    subscribe('overlay:changed', (v): v is boolean => typeof v === 'boolean', listener),
 };
 
 contextBridge.exposeInMainWorld(PRELOAD_GLOBAL, api);

@@ -77,3 +77,5 @@ export const APP_SCHEME_PRIVILEGES = {
 } as const;
 
 export const APP_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
+/** The caption overlay window's page (renderer/overlay.html). */
+export const OVERLAY_URL = `${APP_SCHEME}://${APP_HOST}/overlay.html`;

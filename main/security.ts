@@ -71,6 +71,16 @@ export function isAppUrl(url: string): boolean {
   }
 }
 
+/**
+ * The app's main page (index.html): the only page that may call the main process. The caption
+ * overlay (overlay.html) only receives captions.
+ */
+export function isMainPageUrl(url: string): boolean {
+  if (!isAppUrl(url)) return false;
+  const path = new URL(url).pathname;
+  return path === '/' || path === '/index.html';
+}
+
 /** Navigation away from the app never happens in the window (links are not followed). */
 export function isNavigationAllowed(url: string, currentUrl: string): boolean {
   return isAppUrl(url) && url.split('#')[0] === currentUrl.split('#')[0];

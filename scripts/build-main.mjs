@@ -29,7 +29,8 @@ const main = {
 
 const preload = {
   ...common,
-  entryPoints: { preload: 'main/preload.ts' },
+  // The app window's preload, and the caption overlay window's (captions in, nothing out).
+  entryPoints: { preload: 'main/preload.ts', 'overlay-preload': 'main/overlay-preload.ts' },
   outdir: 'dist/main',
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
@@ -42,9 +43,9 @@ if (watch) {
 } else {
   await Promise.all([build(main), build(preload)]);
   // A sandboxed preload that requires anything but electron fails at run time: catch it here.
-  const bundled = readFileSync('dist/main/preload.cjs', 'utf8');
-  const requires = [...bundled.matchAll(/require\(["']([^"']+)["']\)/g)]
-    .map((m) => m[1])
+  const requires = ['preload', 'overlay-preload']
+    .map((name) => readFileSync(`dist/main/${name}.cjs`, 'utf8'))
+    .flatMap((bundled) => [...bundled.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]))
     .filter((m) => m !== 'electron');
   if (requires.length) {
     console.error(

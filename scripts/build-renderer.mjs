@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the renderer (React app), the engine worker and their assets into dist/renderer:
-//   index.html (CSP filled in), assets/app.js + app.css, assets/engine-worker.js (+ chunks),
+//   index.html and overlay.html (CSP filled in), assets/app.js + app.css, assets/overlay.js +
+//   overlay.css (the caption overlay window), assets/engine-worker.js (+ chunks),
 //   assets/kernels.wasm (the decoder's WASM kernels, npm run build:wasm), ort/ (onnxruntime-web's
 //   WASM files: the worker's encoder sets env.wasm.wasmPaths to ../ort/).
 import { build } from 'esbuild';
@@ -56,6 +57,15 @@ await Promise.all([
     jsx: 'automatic',
   }),
   build({ ...common, entryPoints: { app: 'renderer/styles.css' }, outdir: join(OUT, 'assets') }),
+  // The caption overlay window's page (Electron): its own small bundle and style sheet.
+  build({
+    ...common,
+    entryPoints: { overlay: 'renderer/live/overlay-page.tsx' },
+    outdir: join(OUT, 'assets'),
+    format: 'esm',
+    jsx: 'automatic',
+  }),
+  build({ ...common, entryPoints: { overlay: 'renderer/live/overlay.css' }, outdir: join(OUT, 'assets') }),
   // The microphone's AudioWorklet module (audioWorklet.addModule loads it by URL).
   build({
     ...common,
@@ -85,10 +95,11 @@ copyFileSync(KERNELS, join(OUT, 'assets', 'kernels.wasm'));
 // One line on purpose: electronegativity reads its eng-disable comment from the flagged line
 // (the reasons are in the comment above the placeholder in renderer/index.html).
 const meta = `<meta http-equiv="Content-Security-Policy" content="${CSP}" /><!-- eng-disable CSP_GLOBAL_CHECK -->`;
-writeFileSync(
-  join(OUT, 'index.html'),
-  readFileSync('renderer/index.html', 'utf8').replace('<!-- %CSP_META% -->', meta),
-);
+for (const page of ['index.html', 'overlay.html'])
+  writeFileSync(
+    join(OUT, page),
+    readFileSync(join('renderer', page), 'utf8').replace('<!-- %CSP_META% -->', meta),
+  );
 
 const ortDist = 'node_modules/onnxruntime-web/dist';
 if (existsSync(ortDist)) {

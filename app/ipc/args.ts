@@ -8,7 +8,18 @@ import type { ArgsOf, Channel, JobStart } from './contract.ts';
 import { SAVE_FORMATS } from './contract.ts';
 import { settingsPatch } from './settings.ts';
 import { transcriptSegment } from './transcript.ts';
-import { arrayOf, bytes, num, nullable, object, oneOf, str, tuple, type Validator } from './validate.ts';
+import {
+  arrayOf,
+  bool,
+  bytes,
+  num,
+  nullable,
+  object,
+  oneOf,
+  str,
+  tuple,
+  type Validator,
+} from './validate.ts';
 
 /** Absolute on POSIX (/…) or Windows (C:\…, \\server\…); no NUL bytes; bounded length. */
 export const absolutePath: Validator<string> = (v, where) => {
@@ -72,6 +83,9 @@ const EXPORT_TEXT = str({ max: 64 * 1024 * 1024 });
 /** 1 GiB of WAV is over nine hours of a 16 kHz live session; the cap stops a runaway renderer. */
 const EXPORT_BYTES = bytes({ max: 1024 * 1024 * 1024 });
 
+/** An overlay shows a few lines: the renderer sends the last words, never a whole session. */
+const CAPTION_TEXT = str({ max: 4000 });
+
 type ArgChecks = { [C in Channel]: (args: unknown[]) => ArgsOf<C> };
 
 export const ARG_CHECKS: ArgChecks = {
@@ -97,6 +111,11 @@ export const ARG_CHECKS: ArgChecks = {
   'downloads:start': tuple([CATALOG_NAME], 'downloads:start'),
   'downloads:pause': tuple([CATALOG_NAME], 'downloads:pause'),
   'downloads:cancel': tuple([CATALOG_NAME], 'downloads:cancel'),
+  'overlay:show': tuple([bool], 'overlay:show'),
+  'overlay:captions': tuple(
+    [object({ confirmed: CAPTION_TEXT, tentative: CAPTION_TEXT })],
+    'overlay:captions',
+  ),
   'jobs:begin': tuple([jobStart], 'jobs:begin'),
   'jobs:append': tuple([JOB_ID, arrayOf(transcriptSegment, { min: 1, max: 10_000 })], 'jobs:append'),
   'jobs:saveEdits': tuple([JOB_ID, arrayOf(transcriptSegment, { max: 100_000 })], 'jobs:saveEdits'),

@@ -151,6 +151,13 @@ export interface CatalogListing {
   error: ErrorData | null;
 }
 
+/** What the caption overlay window shows: the latest words of a live session as text. */
+export interface OverlayCaptions {
+  confirmed: string;
+  /** The words still being decided (shown dimmed). */
+  tentative: string;
+}
+
 /** Every channel: [arguments, result]. */
 export interface IpcChannels {
   'app:info': [[], AppInfo];
@@ -176,6 +183,12 @@ export interface IpcChannels {
   /** Stops and keeps the part: downloads:start resumes it. */
   'downloads:pause': [[name: string], CatalogListing[]];
   'downloads:cancel': [[name: string], CatalogListing[]];
+  /**
+   * The caption overlay window (Electron only; the browser build shows captions in the page):
+   * opens or closes it and answers whether it is open. Captions go to it with overlay:captions.
+   */
+  'overlay:show': [[open: boolean], boolean];
+  'overlay:captions': [[captions: OverlayCaptions], void];
   'jobs:begin': [[start: JobStart], JobSummary];
   'jobs:append': [[jobId: string, segments: TranscriptSegment[]], number];
   'jobs:finish': [[jobId: string, end: JobEnd], JobSummary];
@@ -214,6 +227,8 @@ export const API_CHANNELS = {
   startDownload: 'downloads:start',
   pauseDownload: 'downloads:pause',
   cancelDownload: 'downloads:cancel',
+  showOverlay: 'overlay:show',
+  sendOverlayCaptions: 'overlay:captions',
   beginJob: 'jobs:begin',
   appendSegments: 'jobs:append',
   finishJob: 'jobs:finish',
@@ -249,7 +264,20 @@ export interface IpcEvents {
    * ends: a few times a second at most, the latest state always last.
    */
   'downloads:changed': CatalogListing[];
+  /** The caption overlay window opened or closed (also when the user closes it there). */
+  'overlay:changed': boolean;
 }
+
+/** Events to the caption overlay window only (its own preload exposes OverlayApi). */
+export interface OverlayEvents {
+  'overlay:captions': OverlayCaptions;
+}
+
+/** What the overlay window's preload exposes as `window.slimWhisperOverlay`: captions in, nothing out. */
+export interface OverlayApi {
+  onCaptions(listener: (captions: OverlayCaptions) => void): () => void;
+}
+export const OVERLAY_GLOBAL = 'slimWhisperOverlay';
 export type EventName = keyof IpcEvents;
 
 /**
@@ -267,6 +295,7 @@ export type PreloadApi = {
   onFilesOpened(listener: (files: FileRef[]) => void): () => void;
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;
   onDownloadsChanged(listener: (catalog: CatalogListing[]) => void): () => void;
+  onOverlayChanged(listener: (open: boolean) => void): () => void;
 };
 
 /** The same with envelopes unwrapped (errors thrown as IpcError): what the renderer's code calls. */
@@ -275,10 +304,11 @@ export type RendererApi = InvokeApi & {
   onFilesOpened(listener: (files: FileRef[]) => void): () => void;
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;
   onDownloadsChanged(listener: (catalog: CatalogListing[]) => void): () => void;
+  onOverlayChanged(listener: (open: boolean) => void): () => void;
 };
 
 /** The subscriptions of PreloadApi and RendererApi (the rest are one function per channel). */
-export type EventApiName = 'onFilesOpened' | 'onMenuCommand' | 'onDownloadsChanged';
+export type EventApiName = 'onFilesOpened' | 'onMenuCommand' | 'onDownloadsChanged' | 'onOverlayChanged';
 
 export const PRELOAD_GLOBAL = 'slimWhisper';
 

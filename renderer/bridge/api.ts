@@ -49,6 +49,7 @@ export function wrapApi(raw: PreloadApi): RendererApi {
     onFilesOpened: (l) => raw.onFilesOpened(l),
     onMenuCommand: (l) => raw.onMenuCommand(l),
     onDownloadsChanged: (l) => raw.onDownloadsChanged(l),
+    onOverlayChanged: (l) => raw.onOverlayChanged(l),
   };
 }
 

@@ -83,6 +83,8 @@ export function httpBridge(token: string, base = '/bridge'): PreloadApi {
     },
     onFilesOpened: () => () => undefined,
     onMenuCommand: () => () => undefined,
+    // No overlay window in a browser: the captions overlay is part of the page.
+    onOverlayChanged: () => () => undefined,
     onDownloadsChanged: (listener) => {
       downloadListeners.add(listener);
       stream ??= openEvents();

@@ -3,7 +3,7 @@
  * with the tentative tail dimmed, the caption overlay, and saving the session afterwards.
  */
 import { useEffect, useRef } from 'react';
-import type { LiveWord } from '../../app/live/types.ts';
+import { Captions, overlayCaptions, wordsText } from '../live/Captions.tsx';
 import { useApp } from '../store/react.tsx';
 
 const STATUS: Record<string, string> = {
@@ -19,31 +19,13 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-export function Captions({
-  confirmed,
-  tentative,
-}: {
-  confirmed: readonly LiveWord[];
-  tentative: readonly LiveWord[];
-}) {
-  return (
-    <p className="captions" data-testid="captions">
-      <span className="confirmed" data-testid="confirmed">
-        {confirmed.map((w) => w.text).join('')}
-      </span>
-      <span className="tentative" data-testid="tentative">
-        {tentative.map((w) => w.text).join('')}
-      </span>
-    </p>
-  );
-}
-
 export function LiveView() {
   const live = useApp((s) => s.live);
   const start = useApp((s) => s.startLive);
   const stop = useApp((s) => s.stopLive);
   const setOverlay = useApp((s) => s.setLiveOverlay);
   const save = useApp((s) => s.saveLive);
+  const windowed = useApp((s) => s.appInfo?.shell === 'electron');
   const bottom = useRef<HTMLDivElement>(null);
   const active = live.status === 'starting' || live.status === 'running' || live.status === 'stopping';
   const saved = live.status === 'stopped' && live.confirmed.length > 0;
@@ -62,9 +44,20 @@ export function LiveView() {
             {live.status === 'running' && ` · ${seconds(live.audioMs)} heard`}
             {live.lastPassMs !== null && active && ` · pass ${seconds(live.lastPassMs)}`}
           </span>
-          <label className="check">
-            <input type="checkbox" checked={live.overlay} onChange={(e) => setOverlay(e.target.checked)} />{' '}
-            Overlay
+          <label
+            className="check"
+            title={
+              windowed
+                ? 'Captions in a small window that stays on top of other apps'
+                : 'Captions over the page'
+            }
+          >
+            <input
+              type="checkbox"
+              checked={live.overlay}
+              onChange={(e) => void setOverlay(e.target.checked)}
+            />{' '}
+            {windowed ? 'Overlay window' : 'Overlay'}
           </label>
           {active ? (
             <button onClick={() => void stop()} disabled={live.status === 'stopping'}>
@@ -89,7 +82,7 @@ export function LiveView() {
         </div>
       ) : (
         <div className="live-captions">
-          <Captions confirmed={live.confirmed} tentative={live.tentative} />
+          <Captions confirmed={wordsText(live.confirmed)} tentative={wordsText(live.tentative)} />
           <div ref={bottom} />
         </div>
       )}
@@ -116,22 +109,14 @@ export function LiveView() {
   );
 }
 
-/** The caption overlay inside the page (the browser build; Electron also has its own window). */
+/** The caption overlay inside the page: the browser build's (Electron has its own window). */
 export function CaptionOverlay() {
   const live = useApp((s) => s.live);
-  if (!live.overlay) return null;
-  // The last words only: an overlay shows what is being said now.
-  const all = [
-    ...live.confirmed.map((w) => ({ w, c: true })),
-    ...live.tentative.map((w) => ({ w, c: false })),
-  ];
-  const tail = all.slice(-24);
+  const windowed = useApp((s) => s.appInfo?.shell === 'electron');
+  if (!live.overlay || windowed) return null;
   return (
     <div className="caption-overlay" data-testid="caption-overlay" aria-live="polite">
-      <Captions
-        confirmed={tail.filter((x) => x.c).map((x) => x.w)}
-        tentative={tail.filter((x) => !x.c).map((x) => x.w)}
-      />
+      <Captions {...overlayCaptions(live.confirmed, live.tentative)} />
     </div>
   );
 }

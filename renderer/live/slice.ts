@@ -12,6 +12,7 @@ import type { LiveEvent } from '../../app/live/protocol.ts';
 import type { LiveWord } from '../../app/live/types.ts';
 import { errorData } from '../bridge/api.ts';
 import { exportText } from '../export/transcript.ts';
+import { overlayCaptions } from './Captions.tsx';
 import { encodeWav } from '../logic/wav.ts';
 import type { AppState, StoreDeps } from '../store/types.ts';
 
@@ -37,7 +38,10 @@ export interface LiveSlice {
   live: LiveState;
   startLive(): Promise<void>;
   stopLive(): Promise<void>;
-  setLiveOverlay(on: boolean): void;
+  /** Opens or closes the caption overlay: a window of its own in Electron, part of the page in a browser. */
+  setLiveOverlay(on: boolean): Promise<void>;
+  /** The main process says the overlay window opened or closed (the user can close it there). */
+  overlayChanged(open: boolean): void;
   saveLive(format: 'srt' | 'vtt' | 'wav'): Promise<void>;
   handleLiveEvent(ev: LiveEvent): void;
 }
@@ -130,6 +134,19 @@ export function createLiveSlice(
     deps.download(name, data, format === 'wav' ? 'audio/wav' : EXPORT_MIME[format]);
   };
 
+  /** The overlay window (Electron) gets the latest captions after every change. */
+  const overlayWindow = (): boolean => get().appInfo?.shell === 'electron';
+  let overlayFailed = false;
+  const pushOverlay = (): void => {
+    const { live } = get();
+    if (!overlayWindow() || !live.overlay) return;
+    deps.api.sendOverlayCaptions(overlayCaptions(live.confirmed, live.tentative)).catch((err: unknown) => {
+      // Once: captions come every pass, and the live view still shows them.
+      if (!overlayFailed) get().notify('warn', `The caption overlay: ${errorData(err).message}`);
+      overlayFailed = true;
+    });
+  };
+
   const openMicrophone = async (sessionId: string): Promise<void> => {
     try {
       const settings = get().settings ?? DEFAULT_SETTINGS;
@@ -157,6 +174,7 @@ export function createLiveSlice(
       const sessionId = deps.newId();
       recording = [];
       set((s) => ({ live: { ...IDLE, overlay: s.live.overlay, status: 'starting', sessionId } }));
+      pushOverlay(); // a new session starts with an empty overlay
       const settings = get().settings ?? DEFAULT_SETTINGS;
       deps.postToEngine({
         type: 'live:start',
@@ -176,7 +194,21 @@ export function createLiveSlice(
       patch({ status: 'stopping' });
       await endCapture(sessionId);
     },
-    setLiveOverlay: (on) => patch({ overlay: on }),
+    setLiveOverlay: async (on) => {
+      if (!overlayWindow()) return patch({ overlay: on });
+      try {
+        overlayFailed = false;
+        patch({ overlay: await deps.api.showOverlay(on) });
+        pushOverlay();
+      } catch (err) {
+        get().notify('error', `The caption overlay: ${errorData(err).message}`);
+      }
+    },
+    overlayChanged: (open) => {
+      if (get().live.overlay === open) return;
+      patch({ overlay: open });
+      pushOverlay();
+    },
     saveLive: async (format) => {
       const s = get();
       const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
@@ -217,9 +249,11 @@ export function createLiveSlice(
             audioMs: ev.update.audioMs,
             lastPassMs: ev.update.decodeMs,
           });
+          pushOverlay();
           return;
         case 'live:stopped':
           if (live.status !== 'error') patch({ status: 'stopped', tentative: [] });
+          pushOverlay();
           return;
         case 'live:error':
           patch({ status: 'error', error: ev.error.message });

@@ -468,6 +468,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
         api.onFilesOpened((files) => get().addFiles(files));
         api.onMenuCommand((c) => get().menuCommand(c));
         api.onDownloadsChanged((catalog) => void get().catalogChanged(catalog));
+        api.onOverlayChanged((open) => get().overlayChanged(open));
         try {
           const [appInfo, st, models] = await Promise.all([
             api.appInfo(),

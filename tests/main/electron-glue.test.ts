@@ -35,6 +35,21 @@ interface Report {
   preloadAllFunctions: boolean;
   menuCommand: string;
   downloadsSeen: string[][];
+  overlayOpened: boolean;
+  overlayWindow: Record<string, unknown> & { webPreferences: Record<string, unknown> };
+  overlayBadCaptions: { ok: boolean; error: { code: string; message: string } };
+  overlayCallRefused: { ok: boolean; error: { message: string } };
+  overlaySettingsRefused: { ok: boolean; error: { message: string } };
+  overlayWindowOpen: { action: string };
+  overlayNavigatePrevented: boolean;
+  overlayReopened: boolean;
+  overlayClosed: boolean;
+  overlayDestroyed: boolean[];
+  overlaySent: [string, unknown, number][];
+  overlayGlobals: string[];
+  overlayFunctions: string[];
+  overlaySeen: unknown[];
+  overlayListenersAfterOff: number;
   listenersAfterOff: number;
   openFilePrevented: boolean;
   sentOpened: string[][];
@@ -117,6 +132,7 @@ test('the built main process and preload do what the security policy says', { ti
       'onFilesOpened',
       'onMenuCommand',
       'onDownloadsChanged',
+      'onOverlayChanged',
     ].sort(),
   );
   assert.equal(out.preloadAllFunctions, true);
@@ -127,5 +143,54 @@ test('the built main process and preload do what the security policy says', { ti
   ]);
   assert.equal(out.menuCommand, 'export', 'events reach the page; unknown commands are dropped');
   assert.equal(out.listenersAfterOff, 0);
+
+  // The caption overlay window: small, frameless, on top, resizable, with the main window's
+  // security switches and its own preload; captions reach it (again once its page has loaded);
+  // its page may call nothing; closing it (there or from the main page) tells the main window.
+  assert.equal(out.overlayOpened, true);
+  const ow = out.overlayWindow;
+  assert.deepEqual(
+    [ow.frame, ow.alwaysOnTop, ow.resizable, ow.show, ow.url, ow.onTop],
+    [false, true, true, false, 'app://slim-whisper/overlay.html', 'screen-saver'],
+  );
+  assert.ok((ow.width as number) <= 800 && (ow.height as number) <= 200, 'a small window');
+  const owp = ow.webPreferences;
+  assert.deepEqual(
+    [
+      owp.contextIsolation,
+      owp.sandbox,
+      owp.nodeIntegration,
+      owp.nodeIntegrationInWorker,
+      owp.webSecurity,
+      owp.webviewTag,
+      owp.preload,
+    ],
+    [true, true, false, false, true, false, true],
+  );
+  assert.deepEqual(out.overlayWindowOpen, { action: 'deny' });
+  assert.equal(out.overlayNavigatePrevented, true);
+  assert.deepEqual(
+    [out.overlayBadCaptions.ok, out.overlayBadCaptions.error.code],
+    [false, 'INVALID_ARGUMENT'],
+  );
+  assert.match(out.overlayBadCaptions.error.message, /confirmed/);
+  assert.equal(out.overlayCallRefused.ok, false);
+  assert.match(out.overlayCallRefused.error.message, /caller is not the app/);
+  assert.equal(out.overlaySettingsRefused.ok, false);
+  assert.deepEqual([out.overlayReopened, out.overlayClosed], [true, false]);
+  assert.deepEqual(out.overlayDestroyed, [true, true]);
+  const caps = { confirmed: 'And so, my', tentative: ' fellow' };
+  assert.deepEqual(out.overlaySent, [
+    ['overlay:changed', true, 0],
+    ['overlay:captions', caps, 1],
+    ['overlay:captions', caps, 1],
+    ['overlay:changed', false, 0],
+    ['overlay:changed', true, 0],
+    ['overlay:changed', false, 0],
+  ]);
+  assert.deepEqual(out.overlayGlobals, ['slimWhisperOverlay']);
+  assert.deepEqual(out.overlayFunctions, ['onCaptions']);
+  assert.deepEqual(out.overlaySeen, [{ confirmed: 'ask not', tentative: ' what' }]);
+  assert.equal(out.overlayListenersAfterOff, 0);
   assert.deepEqual(out.downloadsSeen, [['tiny']], 'a listing reaches the page; anything else is dropped');
 });

@@ -88,6 +88,35 @@ out.openFilePrevented = openPrevented;
 out.sentOpened = rec.sent.filter(([c]) => c === 'files:opened').map(([, v]) => v.map((f) => f.name));
 out.readOpened = (await rec.ipc['files:read'](fromApp, clip)).ok;
 
+// The caption overlay window: opened by the main page, captions forwarded, closed by the user.
+const fromOverlay = { senderFrame: { url: 'app://slim-whisper/overlay.html' } };
+out.overlayOpened = (await rec.ipc['overlay:show'](fromApp, true)).value;
+const ow = rec.windows[1];
+const owp = ow.options.webPreferences;
+out.overlayWindow = {
+  ...ow.options,
+  webPreferences: { ...owp, preload: owp.preload.endsWith('dist/main/overlay-preload.cjs') },
+  url: ow.url,
+  onTop: ow.alwaysOnTopLevel,
+};
+await rec.ipc['overlay:captions'](fromApp, { confirmed: 'And so, my', tentative: ' fellow' });
+ow.webContents.handlers['did-finish-load'](); // its page loaded: the latest captions again
+out.overlayBadCaptions = await rec.ipc['overlay:captions'](fromApp, { confirmed: 5, tentative: '' });
+out.overlayCallRefused = await rec.ipc['overlay:captions'](fromOverlay, { confirmed: 'x', tentative: '' });
+out.overlaySettingsRefused = await rec.ipc['settings:get'](fromOverlay);
+out.overlayWindowOpen = ow.webContents.openHandler({ url: 'https://example.com' });
+let overlayNav = false;
+ow.webContents.handlers['will-navigate'](
+  { preventDefault: () => (overlayNav = true) },
+  'https://example.com/',
+);
+out.overlayNavigatePrevented = overlayNav;
+ow.close(); // the user closed it (its × button, Escape)
+out.overlayReopened = (await rec.ipc['overlay:show'](fromApp, true)).value;
+out.overlayClosed = (await rec.ipc['overlay:show'](fromApp, false)).value;
+out.overlayDestroyed = rec.windows.slice(1).map((w) => w.destroyed);
+out.overlaySent = rec.sent.filter(([c]) => c.startsWith('overlay:'));
+
 // The preload, sandboxed CommonJS with only 'electron' to require.
 createRequire(import.meta.url)(join(root, 'dist', 'main', 'preload.cjs'));
 const api = rec.exposed.slimWhisper;
@@ -108,5 +137,19 @@ for (const f of rec.listeners['downloads:changed']) f({}, [{ name: 'tiny', state
 for (const f of rec.listeners['downloads:changed']) f({}, { name: 'not a list' });
 offDl();
 out.invoked = rec.invoked;
+
+// The overlay's preload: a captions subscription only, malformed captions dropped.
+const before = new Set(Object.keys(rec.exposed));
+createRequire(import.meta.url)(join(root, 'dist', 'main', 'overlay-preload.cjs'));
+out.overlayGlobals = Object.keys(rec.exposed).filter((k) => !before.has(k));
+const overlayApi = rec.exposed.slimWhisperOverlay;
+out.overlayFunctions = Object.keys(overlayApi);
+out.overlaySeen = [];
+const offCaptions = overlayApi.onCaptions((c) => out.overlaySeen.push(c));
+for (const f of rec.listeners['overlay:captions'])
+  f({}, { confirmed: 'ask not', tentative: ' what', extra: 1 });
+for (const f of rec.listeners['overlay:captions']) f({}, { confirmed: 1 });
+offCaptions();
+out.overlayListenersAfterOff = rec.listeners['overlay:captions'].length;
 process.stdout.write(JSON.stringify(out));
 process.exit(0);

@@ -18,8 +18,9 @@ export const app = {
 };
 
 class WebContents {
-  constructor() {
+  constructor(win) {
     this.handlers = {};
+    this.win = win;
   }
   on(ev, f) {
     this.handlers[ev] = f;
@@ -28,26 +29,45 @@ class WebContents {
     this.openHandler = f;
   }
   getURL() {
-    return 'app://slim-whisper/index.html';
+    return this.win.url ?? 'app://slim-whisper/index.html';
   }
   isLoading() {
     return false;
   }
   send(channel, value) {
-    rec.sent.push([channel, value]);
+    // Which window it went to: its index in rec.windows.
+    rec.sent.push([channel, value, rec.windows.indexOf(this.win)]);
   }
 }
 
 export class BrowserWindow {
   constructor(options) {
     this.options = options;
-    this.webContents = new WebContents();
+    this.webContents = new WebContents(this);
+    this.listeners = {};
+    this.destroyed = false;
     rec.windows.push(this);
     for (const f of rec.events['web-contents-created'] ?? []) f({}, this.webContents);
   }
   once() {}
-  on() {}
+  on(ev, f) {
+    (this.listeners[ev] ??= []).push(f);
+  }
   show() {}
+  showInactive() {
+    this.shownInactive = true;
+  }
+  setAlwaysOnTop(flag, level) {
+    this.alwaysOnTopLevel = flag ? level : null;
+  }
+  isDestroyed() {
+    return this.destroyed;
+  }
+  close() {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const f of this.listeners.closed ?? []) f();
+  }
   isMinimized() {
     return false;
   }

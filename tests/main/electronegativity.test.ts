@@ -1,6 +1,6 @@
 /**
- * @doyensec/electronegativity over the Electron-facing code (main process, preload, renderer,
- * the built index.html with its real CSP, package.json): zero findings. The two reviewed
+ * @doyensec/electronegativity over the Electron-facing code (main process, preloads, renderer,
+ * the built index.html and overlay.html with their real CSP, package.json): zero findings. The two reviewed
  * exceptions are justified where they are disabled (eng-disable comments): the preload, and the
  * CSP built by a function (same policy as the checked meta tag) / its 'self' and
  * 'wasm-unsafe-eval' sources.
@@ -30,14 +30,15 @@ interface Report {
 type Run = (options: Record<string, unknown>, forCli: boolean) => Promise<Report>;
 
 test('electronegativity finds nothing in the Electron-facing code', { timeout: 180_000 }, async () => {
-  // The built index.html carries the real CSP (the source has a placeholder): build it fresh.
+  // The built pages carry the real CSP (the source has a placeholder): build it fresh.
   const b = spawnSync(process.execPath, ['scripts/build-renderer.mjs'], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(b.status, 0, b.stderr);
   const stage = tempDir('slim-eng-');
   for (const dir of ['main', 'renderer', join('app', 'ipc'), join('app', 'worker')])
     cpSync(join(REPO_ROOT, dir), join(stage, dir), { recursive: true, filter: (p) => !p.endsWith('.html') });
   mkdirSync(join(stage, 'dist'), { recursive: true });
-  cpSync(join(REPO_ROOT, 'dist', 'renderer', 'index.html'), join(stage, 'dist', 'index.html'));
+  for (const page of ['index.html', 'overlay.html'])
+    cpSync(join(REPO_ROOT, 'dist', 'renderer', page), join(stage, 'dist', page));
   cpSync(join(REPO_ROOT, 'package.json'), join(stage, 'package.json'));
 
   const run = createRequire(import.meta.url)('@doyensec/electronegativity') as Run;

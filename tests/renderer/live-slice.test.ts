@@ -14,7 +14,11 @@ import type { AppState, StoreDeps } from '../../renderer/store/types.ts';
 import { sharedPath } from '../helpers/shared.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { API_CHANNELS, type ApiName, type PreloadApi } from '../../app/ipc/contract.ts';
+import { API_CHANNELS, type ApiName, type OverlayCaptions, type PreloadApi } from '../../app/ipc/contract.ts';
+import { createHandlers, type HandlerContext } from '../../main/handlers.ts';
+import { CaptionOverlay } from '../../main/overlay.ts';
+import { BUNDLED_MODELS } from '../../main/paths.ts';
+import { overlayCaptions } from '../../renderer/live/Captions.tsx';
 import { dispatch } from '../../main/ipc/dispatch.ts';
 import { wrapApi } from '../../renderer/bridge/api.ts';
 import { makeContext, ScriptedDialogs, tempDir } from '../main/helpers.ts';
@@ -107,9 +111,9 @@ test('a session: start posts live:start, the microphone opens when the model is 
 });
 
 /** The slice over the real main-process handlers (through dispatch, as the bridge calls them). */
-function sliceWithHandlers(nativeDialogs: boolean) {
+function sliceWithHandlers(nativeDialogs: boolean, handlers?: HandlerContext) {
   const dialogs = new ScriptedDialogs();
-  const ctx = makeContext(tempDir(), dialogs);
+  const ctx = handlers ?? makeContext(tempDir(), dialogs);
   const raw = Object.fromEntries(
     (Object.keys(API_CHANNELS) as ApiName[]).map((n) => [
       n,
@@ -197,4 +201,63 @@ test('without native dialogs (the browser) the session WAV is a download', async
   assert.equal(downloads.length, 1);
   assert.equal(downloads[0]!.mime, 'audio/wav');
   assert.ok(downloads[0]!.data instanceof Uint8Array && downloads[0]!.data.byteLength === 44 + 2400 * 2);
+});
+
+test('the overlay: in Electron a window of its own that gets the latest words after every change; in a browser part of the page', async () => {
+  const windows: { captions: OverlayCaptions[]; closed: boolean }[] = [];
+  const overlay = new CaptionOverlay(
+    () => {
+      const w = { captions: [] as OverlayCaptions[], closed: false, onClosed: () => undefined as void };
+      windows.push(w);
+      return {
+        webContents: { send: (_c, v) => void w.captions.push(v), on: () => undefined },
+        on: (_e, f) => void (w.onClosed = f),
+        close: () => {
+          w.closed = true;
+          w.onClosed();
+        },
+        isDestroyed: () => w.closed,
+      };
+    },
+    () => undefined,
+  );
+  const ctx = createHandlers({
+    userData: tempDir(),
+    dialogs: null,
+    shell: 'electron',
+    version: '0',
+    bundledModels: BUNDLED_MODELS,
+    overlay,
+  });
+  const { store } = sliceWithHandlers(true, ctx);
+  await store.getState().setLiveOverlay(true);
+  assert.equal(store.getState().live.overlay, true);
+  assert.equal(windows.length, 1);
+  await recordedSession(store);
+  await new Promise((r) => setTimeout(r, 0));
+  // Start (empty), the update, and the stop (tentative cleared).
+  assert.deepEqual(windows[0]!.captions.slice(-2), [
+    { confirmed: 'Hello.', tentative: '' },
+    { confirmed: 'Hello.', tentative: '' },
+  ]);
+  assert.deepEqual(windows[0]!.captions[0], { confirmed: '', tentative: '' });
+  // Closed in the window: the main process tells the page; nothing more is sent.
+  overlay.show(false);
+  store.getState().overlayChanged(false);
+  assert.equal(store.getState().live.overlay, false);
+  await store.getState().setLiveOverlay(false);
+  assert.equal(windows.length, 1);
+
+  const web = sliceWithHandlers(false);
+  await web.store.getState().setLiveOverlay(true);
+  assert.equal(web.store.getState().live.overlay, true, 'the in-page overlay');
+});
+
+test('overlay captions are the last words: confirmed first, then the tentative tail', () => {
+  const words = Array.from({ length: 30 }, (_, i) => w(` w${i}`, i * 100, i * 100 + 90));
+  assert.deepEqual(overlayCaptions(words.slice(0, 28), words.slice(28), 5), {
+    confirmed: 'w25 w26 w27',
+    tentative: ' w28 w29',
+  });
+  assert.deepEqual(overlayCaptions([], words.slice(0, 2)), { confirmed: '', tentative: 'w0 w1' });
 });

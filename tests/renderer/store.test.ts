@@ -35,6 +35,7 @@ function setup(engine: TranscriptionEngine | null = null, userData = tempDir()) 
     onFilesOpened: () => () => undefined,
     onMenuCommand: () => () => undefined,
     onDownloadsChanged: () => () => undefined,
+    onOverlayChanged: () => () => undefined,
   } as unknown as PreloadApi;
   const posted: WorkerRequest[] = [];
   const engineSeen: { offsetS: number }[] = [];
