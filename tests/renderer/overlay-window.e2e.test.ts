@@ -152,6 +152,11 @@ test('the overlay window page shows the captions the main process sends', { skip
   assert.equal(bad.ok, false);
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, 'caption-overlay-window.png') });
+  // Made smaller than its text: the oldest words are cut at the top, the newest stay in view.
+  await page.setViewportSize({ width: 380, height: 90 });
+  const box = await page.getByTestId('tentative').boundingBox();
+  assert.ok(box && box.y >= 0 && box.y + box.height <= 90, `tentative at ${JSON.stringify(box)}`);
+  await page.screenshot({ path: join(ARTIFACTS, 'caption-overlay-window-small.png') });
   assert.equal(await page.getByRole('button', { name: 'Close' }).count(), 1);
   assert.deepEqual(pageErrors, []);
 });
