@@ -349,10 +349,14 @@ export function createAppStore(deps: StoreDeps): AppStore {
       },
       download: async (action, name) => {
         try {
-          if (action === 'start') await api.startDownload(name);
-          else if (action === 'pause') await api.pauseDownload(name);
-          else await api.cancelDownload(name);
-          await get().refreshCatalog();
+          // Each action answers the listing: no second look needed (progress is pushed).
+          const catalog =
+            action === 'start'
+              ? await api.startDownload(name)
+              : action === 'pause'
+                ? await api.pauseDownload(name)
+                : await api.cancelDownload(name);
+          await get().catalogChanged(catalog);
         } catch (err) {
           get().notify('error', errorData(err).message);
         }
