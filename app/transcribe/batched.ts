@@ -34,6 +34,7 @@ export async function runBatched(job: Job, batchSize: number): Promise<void> {
   const o = job.d.options;
   const prompt = new PromptState(job.d.tokenizer, o.initialPrompt, o.carryInitialPrompt, job.d.dims.nTextCtx);
   const planner = { next: 0, done: false, first: true };
+  if (job.language === null) await detectOnFirstWindow(job);
   while (!planner.done) {
     const batch: PendingWindow[] = [];
     while (batch.length < batchSize && !planner.done) {
@@ -49,6 +50,22 @@ export async function runBatched(job: Job, batchSize: number): Promise<void> {
     for (const d of decoded) job.finish(d.w, d.work);
     job.progress.report(planner.next * FRAME_MS);
   }
+}
+
+/**
+ * The language, detected as transcribe.py (and the sequential mode, sequential.ts) does: on the
+ * first 30 s of the audio padded with silence, not on the first chunk, which starts after any
+ * leading silence, ends at the first long pause and is padded with zeros.
+ */
+async function detectOnFirstWindow(job: Job): Promise<void> {
+  await job.checkpoint();
+  const win = await job.d.mel.window(0, 2 * job.d.dims.nAudioCtx);
+  if (!win) return; // no audio: no chunk will ask either
+  const audio = await job.encode(job.d.mel.silencePadded(win) ?? win.mel);
+  await job.onDecoder(async () => {
+    await job.d.session.setAudio([audio]);
+    await job.ensureLanguage(0);
+  });
 }
 
 /** Plans from `planner.next`; returns the next chunk's window, or null (silence skipped, or the end). */
