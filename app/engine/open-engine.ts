@@ -9,7 +9,7 @@ import type { SelfForm } from '../../models/slim/decoder64.ts';
 import type { DecoderSession } from '../../kernels/decoder/types.ts';
 import { loadKernelModule } from '../../kernels/wasm/load-node.ts';
 import type { GpuContext } from '../../kernels/webgpu/device.ts';
-import { defaultCacheDir, findRecord, recordForms } from '../models/conversion.ts';
+import { defaultCacheDir, findRecord, recordForms } from '../models/conversion-records.ts';
 import { assembleEngine, type BackendRequest, type Engine } from './assemble.ts';
 
 export type { BackendRequest, Engine, EngineInfo } from './assemble.ts';

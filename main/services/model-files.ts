@@ -8,7 +8,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelFileList } from '../../app/ipc/contract.ts';
-import { defaultCacheDir, findRecordBySource, recordForms } from '../../app/models/conversion.ts';
+import { defaultCacheDir, findRecordBySource, recordForms } from '../../app/models/conversion-records.ts';
 import { modelSourceFiles, sourceDigest, type ModelSourceFiles } from '../../app/models/model-source.ts';
 import { SlimError } from '../../models/errors.ts';
 import type { ModelStore } from './model-store.ts';
