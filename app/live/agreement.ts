@@ -140,6 +140,11 @@ export class LocalAgreement {
     }
   }
 
+  /** Keeps the words of the unconfirmed tail that pass `keep` (a word heard in silence goes). */
+  keepTentative(keep: (w: LiveWord) => boolean): void {
+    this.previous = this.previous.filter(keep);
+  }
+
   /** Drops the unconfirmed tail (the buffer lost its audio without confirming it). */
   forgetTentative(): void {
     this.previous = [];

@@ -2,7 +2,9 @@
  * The live buffer's audio and its log-mel frames, kept across passes: a pass re-encodes the
  * whole buffer, but only frames whose samples arrived since the last pass are computed (and the
  * last ones, whose 400-sample window still reached past the end and was zero-padded). The
- * buffer is cut at frame boundaries, so the frames behind the cut stay valid.
+ * buffer is cut at frame boundaries, so the frames behind the cut stay valid. Each frame's level
+ * (dBFS, mel-frames.ts) is kept too, for the speech mask that keeps words heard in silence out
+ * of the captions (streaming.ts).
  */
 import { HOP_LENGTH, N_FFT } from '../../models/features/log-mel.ts';
 import { MelFrameComputer } from '../transcribe/mel-frames.ts';
@@ -16,6 +18,8 @@ export class MelBuffer {
   private length = 0;
   /** Log10 mel power, frame-major [frames, nMels]. */
   private raw = new Float32Array(0);
+  /** Level of each frame of `raw` (dBFS). */
+  private level = new Float32Array(0);
   /** Frames of `raw` whose window lay wholly inside the samples (they never change). */
   private finalFrames = 0;
   private readonly computer: MelFrameComputer;
@@ -51,6 +55,7 @@ export class MelBuffer {
     this.startSample += n;
     const kept = Math.max(0, this.finalFrames - frames);
     this.raw.copyWithin(0, frames * this.nMels, (frames + kept) * this.nMels);
+    this.level.copyWithin(0, frames, frames + kept);
     // The first frames reflect around the new start: computed again.
     this.finalFrames = kept > HEAD_FRAMES ? kept : 0;
     if (this.finalFrames > 0) this.compute(0, HEAD_FRAMES);
@@ -69,6 +74,9 @@ export class MelBuffer {
       const grown = new Float32Array(Math.max(frames, 2 * (this.raw.length / n)) * n);
       grown.set(this.raw.subarray(0, this.finalFrames * n));
       this.raw = grown;
+      const level = new Float32Array(grown.length / n);
+      level.set(this.level.subarray(0, this.finalFrames));
+      this.level = level;
     }
     this.compute(this.finalFrames, frames);
     let finalFrames = this.finalFrames;
@@ -83,11 +91,17 @@ export class MelBuffer {
     return { mel, frames };
   }
 
+  /** Levels (dBFS) of the `frames` first frames, as computed by the last window(). */
+  levels(frames: number): Float32Array {
+    return this.level.slice(0, frames);
+  }
+
   private compute(from: number, to: number): void {
     const at = (i: number): number => {
       const j = i < 0 ? -i : i;
       return j < this.length ? this.samples[j]! : 0;
     };
-    for (let t = from; t < to; t++) this.computer.compute(at, t * HOP_LENGTH, this.raw, t * this.nMels);
+    for (let t = from; t < to; t++)
+      this.level[t] = this.computer.compute(at, t * HOP_LENGTH, this.raw, t * this.nMels);
   }
 }

@@ -6,6 +6,13 @@
  * the last segment whose words are all confirmed, so a pass re-decodes only recent speech;
  * its length is bounded by the encoder's window (2 · nAudioCtx frames: 30 s, or less with a
  * shorter audio context, see audio-context.ts).
+ *
+ * Words heard in silence never reach the agreement: prompted with the confirmed text, the decoder
+ * tends to repeat it over a pause or the silence after the speech ("Yeah.", the last sentence
+ * again), and two passes over the same silence agree on that as readily as on speech. Each
+ * hypothesis keeps only the words that overlap speech in the buffer (the energy mask of
+ * app/transcribe/vad.ts, padded as for chunking); a pass that Whisper's no-speech test calls
+ * silent confirms nothing from itself.
  */
 import type { DecoderSession } from '../../kernels/decoder/types.ts';
 import type { ModelDimensions } from '../../models/checkpoint/types.ts';
@@ -16,7 +23,10 @@ import { decodeWithFallback, looksSilent, type FallbackOptions } from '../decodi
 import { detectLanguage } from '../decoding/language.ts';
 import { SeededRandom } from '../decoding/rng.ts';
 import type { AudioEncoderLike } from '../transcribe/job.ts';
-import { LocalAgreement } from './agreement.ts';
+import { DEFAULT_VAD } from '../transcribe/options.ts';
+import { FRAME_MS } from '../transcribe/segments.ts';
+import { speechMask, speechRegions } from '../transcribe/vad.ts';
+import { LocalAgreement, restatedLength, wordKey } from './agreement.ts';
 import { hypothesisSegments, type HypothesisSegment } from './hypothesis.ts';
 import { MelBuffer } from './mel-buffer.ts';
 import type { LiveUpdate, LiveWord } from './types.ts';
@@ -50,6 +60,11 @@ const LIVE_FALLBACK: FallbackOptions = {
 };
 /** Audio kept when a pass hears no speech (a word may be starting at the end). */
 const KEEP_AFTER_SILENCE_MS = 1000;
+/**
+ * A final hypothesis whose new words are this many or more, all found in a row in the recent
+ * confirmed text, is the prompt said again, not speech (a short repeat may be genuine).
+ */
+const MIN_RESTATED_WORDS = 3;
 
 const msOf = (samples: number): number => (samples / SAMPLE_RATE) * 1000;
 
@@ -62,6 +77,10 @@ export class LiveTranscriber {
   private decodedUpTo = 0;
   /** The last pass heard no speech (Whisper's no-speech test). */
   private silent = false;
+  /** The last pass fell into a repetition loop: it has no hypothesis, but that says nothing of the audio. */
+  private looped = false;
+  /** Speech in the buffer at the last pass, as [startMs, endMs] spans from the session start. */
+  private speech: Array<[number, number]> = [];
   private disposed = false;
 
   private constructor(
@@ -122,23 +141,42 @@ export class LiveTranscriber {
     const t0 = performance.now();
     this.decodedUpTo = this.received;
     this.silent = false;
+    this.looped = false;
     const segments = await this.decode();
+    const before = this.agreement.tentative;
     const step = this.agreement.insert(segments.flatMap((s) => s.words));
     const confirmed = [...step.confirmed];
-    if (this.silent) this.afterSilence();
+    // This pass said nothing past the confirmed words, the one before did: Whisper left out an
+    // unfinished sentence, and its audio must stay for the next pass to hear it again.
+    const leftOutMs = step.confirmed.length + step.tentative.length === 0 ? before[0]?.startMs : undefined;
+    if (this.silent) confirmed.push(...this.afterSilence());
     else if (segments.length === 0) this.trimOverflow();
-    else confirmed.push(...this.trim(segments, step.restated + step.confirmed.length));
+    else confirmed.push(...this.trim(segments, step.restated + step.confirmed.length, leftOutMs));
     return this.update(confirmed, this.agreement.tentative, performance.now() - t0, false);
   }
 
-  /** The end of the audio: a last pass, then its whole hypothesis is confirmed. */
+  /**
+   * The end of the audio: a last pass, then its hypothesis is confirmed as it stands (there is
+   * no next pass to agree with), as far as it has speech under it. Nothing new is confirmed from
+   * a last pass that hears no speech, loops, adds nothing or only says the recent confirmed text
+   * again: the previous pass's tail is, as far as it still has speech under it and does not
+   * itself repeat the confirmed text.
+   */
   async finish(): Promise<LiveUpdate> {
     const t0 = performance.now();
     const confirmed: LiveWord[] = [];
     if (this.received > this.decodedUpTo || this.agreement.tentative.length) {
       this.decodedUpTo = this.received;
-      const segments = await this.decode();
-      confirmed.push(...this.agreement.insert(segments.flatMap((s) => s.words)).confirmed);
+      this.silent = false;
+      this.looped = false;
+      const hypothesis = (await this.decode()).flatMap((s) => s.words);
+      const fresh = hypothesis.slice(restatedLength(this.agreement.committedInBuffer, hypothesis));
+      // A last pass that says nothing past the confirmed words (Whisper often leaves out an
+      // unfinished last sentence), hears silence or loops does not unsay the previous pass's tail.
+      if (fresh.length === 0 || this.looped || this.restatesConfirmed(fresh)) {
+        this.agreement.keepTentative((w) => this.heard(w));
+        if (this.restatesConfirmed(this.agreement.tentative)) this.agreement.forgetTentative();
+      } else confirmed.push(...this.agreement.insert(hypothesis).confirmed);
     }
     confirmed.push(...this.agreement.flush().confirmed);
     return this.update(confirmed, [], performance.now() - t0, true);
@@ -171,6 +209,12 @@ export class LiveTranscriber {
     const { dims, tokenizer, encoder } = this.model;
     const win = this.mel.window(2 * dims.nAudioCtx);
     if (win.frames === 0) return [];
+    this.speech = this.speechSpans(win.frames);
+    // No frame loud enough for speech: silent without asking the model (a pass costs nothing).
+    if (this.speech.length === 0) {
+      this.silent = true;
+      return [];
+    }
     const audio = await encoder.encode(win.mel);
     if (audio.length !== dims.nAudioCtx * dims.nAudioState)
       throw new SlimError(
@@ -189,15 +233,68 @@ export class LiveTranscriber {
       LIVE_FALLBACK,
     );
     const r = outcome!.result;
-    // Silence, or a repetition loop: nothing to agree on this time.
+    // Silence: nothing to agree on this time.
     if (looksSilent(r, LIVE_FALLBACK)) {
       this.silent = true;
       return [];
     }
     // A repetition loop: no hypothesis this time, but the audio stays (the next pass has more).
-    if (r.compressionRatio > LIVE_FALLBACK.compressionRatioThreshold!) return [];
+    if (r.compressionRatio > LIVE_FALLBACK.compressionRatioThreshold!) {
+      this.looped = true;
+      return [];
+    }
     const offsetMs = msOf(this.mel.startSample);
-    return hypothesisSegments(tokenizer, r.tokens, offsetMs, win.frames * 10, this.language);
+    const segments = hypothesisSegments(tokenizer, r.tokens, offsetMs, win.frames * FRAME_MS, this.language);
+    // Words in silence are dropped, segments left without words with them (trim() cuts at the
+    // ends of segments that hold words).
+    return segments.map((s) => ({ ...s, words: this.heardRun(s.words) })).filter((s) => s.words.length > 0);
+  }
+
+  /**
+   * A segment's words from the first to the last with speech under it. Word times are spread
+   * over the segment by length (hypothesis.ts), so a word between two heard ones may be placed
+   * in a pause it was not said in: only the runs at the ends, past the speech, are dropped.
+   */
+  private heardRun(words: LiveWord[]): LiveWord[] {
+    let first = 0;
+    let last = words.length - 1;
+    while (first <= last && !this.heard(words[first]!)) first++;
+    while (last >= first && !this.heard(words[last]!)) last--;
+    return words.slice(first, last + 1);
+  }
+
+  /** Speech regions of the buffer's first `frames` frames (vad.ts), padded, in session time. */
+  private speechSpans(frames: number): Array<[number, number]> {
+    const offsetMs = msOf(this.mel.startSample);
+    const padMs = DEFAULT_VAD.padMs;
+    return speechRegions(speechMask(this.mel.levels(frames), DEFAULT_VAD)).map((r) => [
+      offsetMs + r.start * FRAME_MS - padMs,
+      offsetMs + r.end * FRAME_MS + padMs,
+    ]);
+  }
+
+  /** Some speech lies under the word (the mask, padded, at the last pass). */
+  private heard(w: LiveWord): boolean {
+    return this.speech.some(([a, b]) => w.startMs < b && w.endMs > a);
+  }
+
+  /**
+   * The words (not yet confirmed) all say again, in a row, words of the recent confirmed text:
+   * the decoder repeating its prompt over the end of the audio.
+   */
+  private restatesConfirmed(words: readonly LiveWord[]): boolean {
+    if (words.length < MIN_RESTATED_WORDS) return false;
+    const recent: string[] = [];
+    let chars = 0;
+    const all = this.agreement.confirmed;
+    for (let i = all.length - 1; i >= 0 && chars < this.o.promptChars; i--) {
+      recent.unshift(wordKey(all[i]!.text));
+      chars += all[i]!.text.length;
+    }
+    const t = words.map((w) => wordKey(w.text));
+    for (let i = 0; i + t.length <= recent.length; i++)
+      if (t.every((k, j) => recent[i + j] === k)) return true;
+    return false;
   }
 
   /** The confirmed text whose audio has left the buffer, its last promptChars characters. */
@@ -210,22 +307,18 @@ export class LiveTranscriber {
   /**
    * Cuts the buffer at the end of the last closed segment whose words are all confirmed
    * (`confirmedWords`: leading words of the hypothesis that are). When the next pass would not
-   * fit the encoder's window, at the last confirmed word, or else the oldest audio goes.
-   */
-  /**
-   * Cuts the buffer at the end of the last closed segment whose words are all confirmed
-   * (`confirmedWords`: leading words of the hypothesis that are). When the next pass would not
    * fit the encoder's window and no such segment exists, the hypothesis is confirmed up to its
    * last closed segment (or whole) and cut there: audio must leave the bounded window, and
-   * dropping it unheard would lose speech. Returns the words confirmed that way.
+   * dropping it unheard would lose speech. No cut passes `leftOutMs`, the start of words the pass
+   * before had and this one left out. Returns the words confirmed that way.
    */
-  private trim(segments: HypothesisSegment[], confirmedWords: number): LiveWord[] {
+  private trim(segments: HypothesisSegment[], confirmedWords: number, leftOutMs?: number): LiveWord[] {
     let words = 0;
     let cut: { ms: number; words: number } | null = null;
     for (const s of segments) {
       words += s.words.length;
       if (words > confirmedWords) break;
-      if (s.closed) cut = { ms: s.endMs, words };
+      if (s.closed && !(leftOutMs !== undefined && s.endMs > leftOutMs)) cut = { ms: s.endMs, words };
     }
     const startMs = msOf(this.mel.startSample);
     if (cut && cut.ms > startMs) {
@@ -252,12 +345,20 @@ export class LiveTranscriber {
     this.agreement.trimmed(msOf(this.mel.startSample));
   }
 
-  private afterSilence(): void {
+  /**
+   * The buffer heard no speech: all but its last second goes. The tentative words from before,
+   * heard over speech by the previous pass, would leave without a pass to agree with: they are
+   * confirmed as they stand where speech is still under them (the speaker paused; as finish()
+   * does at the end), the others dropped. Returns the words confirmed that way.
+   */
+  private afterSilence(): LiveWord[] {
     const keep = (KEEP_AFTER_SILENCE_MS / 1000) * SAMPLE_RATE;
-    if (this.mel.sampleCount <= 2 * keep) return;
-    this.agreement.forgetTentative();
+    if (this.mel.sampleCount <= 2 * keep) return [];
+    this.agreement.keepTentative((w) => this.heard(w));
+    const forced = this.agreement.flush().confirmed;
     this.cutAt(msOf(this.mel.startSample + this.mel.sampleCount - keep));
     this.agreement.trimmed(msOf(this.mel.startSample));
+    return forced;
   }
 
   private cutAt(ms: number): void {

@@ -11,9 +11,12 @@ async function jfk(): Promise<Float32Array> {
   return (await readAudioFile(sharedPath('audio', 'jfk.wav'))).samples;
 }
 
-async function reference(samples: Float32Array): Promise<{ mel: Float32Array; frames: number }> {
-  const w = await MelStream.fromSamples(samples, { nMels: 80, windowFrames: W }).window(0);
-  return { mel: w!.mel, frames: w!.frames };
+async function reference(
+  samples: Float32Array,
+): Promise<{ mel: Float32Array; frames: number; levels: Float32Array }> {
+  const stream = MelStream.fromSamples(samples, { nMels: 80, windowFrames: W });
+  const w = await stream.window(0);
+  return { mel: w!.mel, frames: w!.frames, levels: stream.energies(0, w!.frames) };
 }
 
 function maxDiff(a: Float32Array, b: Float32Array): number {
@@ -33,6 +36,8 @@ test('frames computed chunk by chunk equal the whole-clip log-mel of the same sa
   const want = await reference(audio);
   assert.equal(got.frames, want.frames);
   assert.ok(maxDiff(got.mel, want.mel) < 1e-5, `max diff ${maxDiff(got.mel, want.mel)}`);
+  const levels = buf.levels(got.frames);
+  assert.ok(maxDiff(levels, want.levels) < 1e-3, `levels: max diff ${maxDiff(levels, want.levels)}`);
 });
 
 test('after a cut the window is the log-mel of the samples from the cut on', async () => {
@@ -48,6 +53,8 @@ test('after a cut the window is the log-mel of the samples from the cut on', asy
   const want = await reference(audio.subarray(16000));
   assert.equal(got.frames, want.frames);
   assert.ok(maxDiff(got.mel, want.mel) < 1e-5, `max diff ${maxDiff(got.mel, want.mel)}`);
+  const levels = buf.levels(got.frames);
+  assert.ok(maxDiff(levels, want.levels) < 1e-3, `levels: max diff ${maxDiff(levels, want.levels)}`);
 });
 
 test('a buffer longer than the window gives its first window of frames', async () => {

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readAudioFile } from '../../../app/audio/read.ts';
-import { wordErrorRate } from '../../../app/eval/index.ts';
+import { normalizeEnglish, wordErrorRate } from '../../../app/eval/index.ts';
 import { openLiveModel, type NodeLiveModel } from '../../../app/live/open-node.ts';
 import { LiveSession, LiveTranscriber } from '../../../app/live/streaming.ts';
 import type { LiveUpdate, LiveWord } from '../../../app/live/types.ts';
@@ -35,6 +35,39 @@ after(async () => {
 });
 
 const text = (ws: readonly LiveWord[]): string => ws.map((w) => w.text).join('');
+
+/** Word n-grams of `s` (Whisper's English normalizer) said more often than in `reference`. */
+function repeatedPhrases(s: string, reference: string, n = 3): string[] {
+  const counts = (t: string): Map<string, number> => {
+    const w = normalizeEnglish(t).split(' ').filter(Boolean);
+    const m = new Map<string, number>();
+    for (let i = 0; i + n <= w.length; i++) {
+      const k = w.slice(i, i + n).join(' ');
+      m.set(k, (m.get(k) ?? 0) + 1);
+    }
+    return m;
+  };
+  const ref = counts(reference);
+  return [...counts(s)].filter(([k, c]) => c > 1 && c > (ref.get(k) ?? 0)).map(([k]) => k);
+}
+
+/** Streams `audio` in 100 ms chunks with a pass after each second of it (as fast as passes run), then finish(). */
+async function stream(audio: Float32Array): Promise<{ confirmed: LiveWord[]; last: LiveUpdate }> {
+  const t = await LiveTranscriber.open(lm.model, { language: 'en', intervalMs: 1000 });
+  const confirmed: LiveWord[] = [];
+  try {
+    for (let i = 0; i < audio.length; i += CHUNK) {
+      t.push(audio.subarray(i, i + CHUNK));
+      if (t.pendingMs >= t.intervalMs) confirmed.push(...(await t.pass()).confirmed);
+    }
+    const last = await t.finish();
+    confirmed.push(...last.confirmed);
+    assert.deepEqual(t.confirmed, confirmed);
+    return { confirmed, last };
+  } finally {
+    t.dispose();
+  }
+}
 /** Lower case, no punctuation: a caption cut mid-sentence ("And so...") compared word by word. */
 const plain = (s: string): string => s.toLowerCase().replace(/[^\p{L}\p{N}\s]/gu, ' ');
 
@@ -145,4 +178,33 @@ test('LiveHost (the worker side): start, audio before the model is ready, stop â
   assert.equal(updates[updates.length - 1]!.audioMs, 11_000);
   const final = updates.map((u) => text(u.confirmed)).join('');
   assert.ok(wordErrorRate([{ reference: REFERENCE, hypothesis: final }]).wer <= 0.1, final);
+});
+
+test('jfk.wav then 4 s of silence (a microphone after the speaker stops): no words heard in the silence', async () => {
+  const padded = new Float32Array(audio.length + 4 * 16000);
+  padded.set(audio);
+  const { confirmed } = await stream(padded);
+  const final = text(confirmed);
+  // The clip's own transcript within one word of 22 (base model, greedy): the silence adds nothing
+  // (before the speech mask, the decoder repeated its prompt or "Yeah." over it, confirmed twice).
+  const wer = wordErrorRate([{ reference: REFERENCE, hypothesis: final }]).wer;
+  assert.ok(wer <= 0.1, `final "${final}": WER ${wer}`);
+  assert.deepEqual(repeatedPhrases(final, REFERENCE), [], final);
+  // Nothing confirmed lies wholly in the digital silence after the clip (11 s; padded 200 ms).
+  for (const w of confirmed) assert.ok(w.startMs < 11_200, `"${w.text}" at ${w.startMs} ms`);
+});
+
+test('a clip cut mid-speech: finish() confirms the tail the last passes had not agreed on', async () => {
+  // jfk.wav up to 9.3 s: "â€¦ ask what you can" is being said.
+  const cut = audio.subarray(0, 9300 * 16);
+  const { confirmed, last } = await stream(cut);
+  const final = text(confirmed);
+  assert.ok(last.confirmed.length > 0, 'finish() confirmed words');
+  const n = normalizeEnglish(final).split(' ').length;
+  const prefix = REFERENCE.split(' ').slice(0, n).join(' ');
+  const wer = wordErrorRate([{ reference: prefix, hypothesis: final }]).wer;
+  assert.ok(wer <= 0.15, `final "${final}" vs "${prefix}": WER ${wer}`);
+  // The words being said at the cut ("ask what you", then "can" cut short) end the captions.
+  assert.match(normalizeEnglish(final), /can do for you ask what you( can)?$/);
+  assert.deepEqual(repeatedPhrases(final, REFERENCE), [], final);
 });
