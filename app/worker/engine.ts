@@ -136,9 +136,9 @@ export function describe(engine: Engine): string {
   const i = engine.info;
   const dec = i.decoder === 'webgpu' ? `WebGPU (${i.adapter ?? 'GPU'})` : 'WASM kernels';
   const forms = i.forms.map((f) => (f === 'k-cache' ? 'k' : 'x')).join(',');
-  return `encoder on ${i.encoder} (${i.threads} thread${i.threads === 1 ? '' : 's'}), Slim ${forms} decoder on ${dec} (${
-    i.calibrated ? 'measured forms' : 'X-cache: no measured forms'
-  })`;
+  const threads = `${i.threads} thread${i.threads === 1 ? '' : 's'}`;
+  const measured = i.calibrated ? 'measured forms' : 'X-cache: no measured forms';
+  return `encoder on ${i.encoder} (${threads}), Slim decoder on ${dec} (Slim ${forms}, ${measured})`;
 }
 
 /**

@@ -76,8 +76,8 @@ test(
       { type: 'engine' }
     >;
     assert.ok(ready, 'the engine announced itself ready');
-    assert.ok(ready.detail.includes(`Slim ${short(recordForms(record))} decoder`), ready.detail);
-    assert.match(ready.detail, /\(measured forms\)/);
+    assert.ok(ready.detail.includes(`(Slim ${short(recordForms(record))}, measured forms)`), ready.detail);
+    assert.match(ready.detail, /Slim decoder on WASM kernels/);
 
     const segments = events.flatMap((e) => (e.type === 'segments' ? e.segments : [])) as TranscriptSegment[];
     segments.forEach((s, i) => transcriptSegment(s, `segment ${i}`)); // the IPC validator accepts them as they are
@@ -113,7 +113,7 @@ test(
     });
     assert.equal(statuses.length, 1);
     assert.ok(
-      statuses[0]!.includes(`Slim ${short(Array(record.selfAttention.length).fill('x-cache'))} decoder`),
+      statuses[0]!.includes(`(Slim ${short(Array(record.selfAttention.length).fill('x-cache'))}, X-cache`),
       statuses[0],
     );
     assert.match(statuses[0]!, /X-cache: no measured forms/);
