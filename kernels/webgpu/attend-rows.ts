@@ -7,6 +7,11 @@
  *   s_h = softmax_j(scale · q_h · keys[j, h·kHeadOffset …])     j < len
  *   u[r, h, :] = Σ_j s_h,j · rows[j, :]                          (full rows, width d)
  * Each thread owns columns lid, lid+WG, … of every head's accumulator (registers: unrolled).
+ * Split keys (flash-decoding): with `splits` S > 1 the keys are cut into S ranges of
+ * `keysPerSplit`, one workgroup per (row, range), each writing its running max m, sum l and
+ * unnormalised accumulators; a second pass combines them, o = Σ_y e^(m_y − M)·acc_y / Σ_y
+ * e^(m_y − M)·l_y. One workgroup per row walking 1500 audio rows alone left a GPU almost idle
+ * (a real H200 spent ~3 ms per layer on it at batch 1).
  * The per-head core (attend.ts) serves the baseline, whose values are head slices.
  */
 import { computePipeline } from './pipelines.ts';
@@ -24,9 +29,24 @@ export interface AttendRowsConfig {
   workgroup: number;
   /** Keys per chunk of the online softmax. */
   chunk: number;
+  /** Key ranges per row, each its own workgroup (1: no split, no combine pass). */
+  splits?: number;
+  /** Keys per range when splits > 1 (a multiple of chunk). */
+  keysPerSplit?: number;
 }
 
 export const ATTEND_ROWS_DEFAULTS = { workgroup: 128, chunk: 64 } as const;
+
+/** Key ranges for `slotRows` stored rows at `keysPerSplit` keys each (0: no split). */
+export function attendSplits(slotRows: number, keysPerSplit: number): number {
+  return keysPerSplit > 0 ? Math.max(1, Math.ceil(slotRows / keysPerSplit)) : 1;
+}
+
+/** Floats of the partials buffer a split attention needs for `rows` rows. */
+export function attendPartialFloats(c: AttendRowsConfig, rows: number): number {
+  const S = c.splits ?? 1;
+  return S > 1 ? rows * S * c.heads * (c.width + 2) : 0;
+}
 
 function unroll(n: number, f: (i: number) => string, sep = '\n  '): string {
   return Array.from({ length: n }, (_, i) => f(i)).join(sep);
@@ -36,6 +56,8 @@ export function attendRowsWgsl(c: AttendRowsConfig): string {
   assertPow2('workgroup', c.workgroup);
   const H = c.heads;
   const COLS = Math.ceil(c.width / c.workgroup);
+  const S = c.splits ?? 1;
+  const KPS = S > 1 ? c.keysPerSplit! : 0;
   const acc = (h: number, k: number) => `a${h}_${k}`;
   const perAcc = (f: (h: number, k: number) => string) =>
     unroll(H * COLS, (i) => f(Math.floor(i / COLS), i % COLS));
@@ -49,6 +71,8 @@ const WG = ${c.workgroup}u;
 const H = ${H}u;
 const CH = ${c.chunk}u;
 const QW = ${c.qWidth}u;
+const S = ${S}u;
+const PW = ${c.width + 2}u; // a partial block: m, l, then the accumulators
 @group(0) @binding(0) var<uniform> run: Run;
 @group(0) @binding(1) var<uniform> p: Params;
 @group(0) @binding(2) var<storage, read> rowInfo: array<vec4<u32>>;
@@ -71,6 +95,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var slot = info.w;
   if (p.source == 0u) { len = info.y + 1u; slot = info.z; }
   let base = slot * p.slotRows * p.rowWidth;
+  let jBegin = ${S > 1 ? `wid.y * ${KPS}u` : '0u'};
+  let jEnd = ${S > 1 ? `min(len, jBegin + ${KPS}u)` : 'len'};
   for (var i = lid; i < H * QW; i += WG) {
     let h = i / QW;
     qs[i] = q[r * p.qRowStride + h * p.qHeadStride + i % QW] * p.scale;
@@ -78,8 +104,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (lid < H) { mh[lid] = -3.0e38; lh[lid] = 0.0; }
   ${perAcc((h, k) => `var ${acc(h, k)} = 0.0;`)}
   workgroupBarrier();
-  for (var j0 = 0u; j0 < len; j0 += CH) {
-    let n = min(CH, len - j0);
+  for (var j0 = jBegin; j0 < jEnd; j0 += CH) {
+    let n = min(CH, jEnd - j0);
     for (var i = lid; i < H * n; i += WG) {
       let h = i / n;
       let jj = i % n;
@@ -116,10 +142,64 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     workgroupBarrier();
   }
-  ${perAcc(
-    (h, k) =>
-      `if (lid + ${k}u * WG < p.vWidth) { o[r * p.oRowStride + ${h}u * p.oHeadStride + lid + ${k}u * WG] = ${acc(h, k)} / lh[${h}u]; }`,
-  )}
+  ${S > 1 ? partialStores(H, COLS, acc) : finalStores(H, COLS, acc)}
+}`;
+}
+
+function finalStores(H: number, COLS: number, acc: (h: number, k: number) => string): string {
+  return unroll(H * COLS, (i) => {
+    const [h, k] = [Math.floor(i / COLS), i % COLS];
+    return `if (lid + ${k}u * WG < p.vWidth) { o[r * p.oRowStride + ${h}u * p.oHeadStride + lid + ${k}u * WG] = ${acc(h, k)} / lh[${h}u]; }`;
+  });
+}
+
+/** Split mode: `o` is the partials buffer, block ((r·S + y)·H + h)·PW = [m, l, acc…]. */
+function partialStores(H: number, COLS: number, acc: (h: number, k: number) => string): string {
+  return `let pb = (r * S + wid.y) * H;
+  if (lid < H) { o[(pb + lid) * PW] = mh[lid]; o[(pb + lid) * PW + 1u] = lh[lid]; }
+  ${unroll(H * COLS, (i) => {
+    const [h, k] = [Math.floor(i / COLS), i % COLS];
+    return `if (lid + ${k}u * WG < p.vWidth) { o[(pb + ${h}u) * PW + 2u + lid + ${k}u * WG] = ${acc(h, k)}; }`;
+  })}`;
+}
+
+/** The combine pass of split mode: one workgroup per (row, head). */
+export function attendCombineWgsl(c: AttendRowsConfig): string {
+  assertPow2('workgroup', c.workgroup);
+  return /* wgsl */ `${RUN_WGSL}
+struct Params {
+  source: u32, slotRows: u32, rowWidth: u32, qWidth: u32,
+  qRowStride: u32, qHeadStride: u32, kHeadOffset: u32, vWidth: u32,
+  vHeadOffset: u32, oRowStride: u32, oHeadStride: u32, scale: f32,
+}
+const WG = ${c.workgroup}u;
+const H = ${c.heads}u;
+const S = ${c.splits ?? 1}u;
+const PW = ${c.width + 2}u;
+@group(0) @binding(0) var<uniform> run: Run;
+@group(0) @binding(1) var<uniform> p: Params;
+@group(0) @binding(2) var<storage, read> part: array<f32>;
+@group(0) @binding(3) var<storage, read_write> o: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = wid.x;
+  let h = wid.y;
+  if (r >= run.rows) { return; }
+  var m = -3.0e38;
+  for (var y = 0u; y < S; y++) { m = max(m, part[((r * S + y) * H + h) * PW]); }
+  var w: array<f32, ${c.splits ?? 1}>;
+  var l = 0.0;
+  for (var y = 0u; y < S; y++) {
+    let b = ((r * S + y) * H + h) * PW;
+    w[y] = exp(part[b] - m);
+    l += part[b + 1u] * w[y];
+  }
+  for (var col = lid; col < p.vWidth; col += WG) {
+    var a = 0.0;
+    for (var y = 0u; y < S; y++) { a = fma(part[((r * S + y) * H + h) * PW + 2u + col], w[y], a); }
+    o[r * p.oRowStride + h * p.oHeadStride + col] = a / l;
+  }
 }`;
 }
 
@@ -130,6 +210,8 @@ export interface AttendRowsBuffers {
   keys: BufferRef;
   values: BufferRef;
   out: BufferRef;
+  /** Split mode's partials (attendPartialFloats floats). */
+  partials?: BufferRef;
 }
 
 /** Bytes of workgroup memory the kernel needs (fall back to attend.ts when too many). */
@@ -147,6 +229,18 @@ export function attendRows(
   if (s.vHeadOffset !== 0 || s.vWidth !== cfg.width || s.qWidth !== cfg.qWidth || s.heads !== cfg.heads) {
     throw new Error(
       `attendRows ${label}: needs whole value rows of width ${cfg.width} and the configured heads/query width`,
+    );
+  }
+  const S = cfg.splits ?? 1;
+  if (
+    S > 1 &&
+    (!b.partials ||
+      !cfg.keysPerSplit ||
+      cfg.keysPerSplit % cfg.chunk !== 0 ||
+      S * cfg.keysPerSplit < s.slotRows)
+  ) {
+    throw new Error(
+      `attendRows ${label}: ${S} splits need partials and keysPerSplit (a multiple of chunk) covering ${s.slotRows} keys`,
     );
   }
   const pipeline = computePipeline(ledger.device, 'attend-rows', attendRowsWgsl(cfg));
@@ -174,7 +268,18 @@ export function attendRows(
     b.q,
     b.keys,
     b.values,
-    b.out,
+    S > 1 ? b.partials! : b.out,
   ]);
-  return bound(label, pipeline, group, (run) => [run.rows, 1, 1]);
+  const attend = bound(label, pipeline, group, (run) => [run.rows, S, 1]);
+  if (S === 1) return attend;
+  const cp = computePipeline(ledger.device, 'attend-combine', attendCombineWgsl(cfg));
+  const cg = bindBuffers(ledger.device, cp, `${label}.combine`, [b.run, params, b.partials!, b.out]);
+  const combine = bound(`${label}.combine`, cp, cg, (run) => [run.rows, cfg.heads, 1]);
+  return {
+    label,
+    dispatch(pass, run) {
+      attend.dispatch(pass, run);
+      combine.dispatch(pass, run);
+    },
+  };
 }

@@ -74,6 +74,39 @@ export function words(values: Array<number | { f32: number }>): Uint32Array {
   return u;
 }
 
+export interface ReadRange {
+  src: GPUBuffer;
+  offset: number;
+  bytes: number;
+}
+
+/**
+ * Reads several buffer ranges back with one staging buffer and one map: each mapAsync waits for
+ * the browser's (or dawn.node's) event loop to see the GPU finish, several milliseconds apiece,
+ * so a decoding step reads everything it needs in one round trip.
+ */
+export async function readBuffers(device: GPUDevice, ranges: readonly ReadRange[]): Promise<ArrayBuffer[]> {
+  const at: number[] = [];
+  let size = 0;
+  for (const r of ranges) {
+    at.push(size);
+    size += Math.ceil(r.bytes / 4) * 4;
+  }
+  const staging = device.createBuffer({ size: Math.max(4, size), usage: USAGE.read });
+  const enc = device.createCommandEncoder();
+  ranges.forEach((r, i) =>
+    enc.copyBufferToBuffer(r.src, r.offset, staging, at[i]!, Math.ceil(r.bytes / 4) * 4),
+  );
+  device.queue.submit([enc.finish()]);
+  try {
+    await staging.mapAsync(0x0001);
+    const all = staging.getMappedRange();
+    return ranges.map((r, i) => all.slice(at[i]!, at[i]! + r.bytes));
+  } finally {
+    staging.destroy();
+  }
+}
+
 /** Reads a buffer back (copy to a mappable buffer, map, copy out). */
 export async function readBuffer(
   device: GPUDevice,

@@ -14,7 +14,7 @@ import { layerNorm } from './layernorm.ts';
 import { scatterRows } from './scatter.ts';
 import { attend, type AttendConfig, type AttendShape } from './attend.ts';
 import { embed } from './embed.ts';
-import { attendRows, attendRowsWorkgroupBytes } from './attend-rows.ts';
+import { attendRows, attendRowsWorkgroupBytes, attendSplits } from './attend-rows.ts';
 
 /** Activations of one call, [maxRows, …] each. */
 export interface Workspace {
@@ -29,6 +29,8 @@ export interface Workspace {
   a: GPUBuffer;
   /** Weighted sums of stored rows [maxRows, h, d]. */
   u: GPUBuffer;
+  /** Split-keys partials of the all-heads attention (Slim only; attend-rows.ts). */
+  part: GPUBuffer | null;
   o: GPUBuffer;
   hidden: GPUBuffer;
   final: GPUBuffer;
@@ -161,11 +163,29 @@ function att(
   values: GPUBuffer,
   out: GPUBuffer,
 ): Bound {
-  const rows = { heads: s.heads, width: s.rowWidth, qWidth: s.qWidth, ...c.tuning.attendRows };
+  const { workgroup, chunk, splitKeys } = c.tuning.attendRows;
+  const splits = c.ws.part ? attendSplits(s.slotRows, splitKeys) : 1;
+  const rows = {
+    heads: s.heads,
+    width: s.rowWidth,
+    qWidth: s.qWidth,
+    workgroup,
+    chunk,
+    splits,
+    keysPerSplit: splitKeys,
+  };
   const fits = attendRowsWorkgroupBytes(rows) <= c.ledger.device.limits.maxComputeWorkgroupStorageSize;
   const cols = Math.ceil(s.rowWidth / rows.workgroup);
   if (c.tuning.slimAttention === 'rows' && s.vHeadOffset === 0 && fits && cols * s.heads <= 64) {
-    const b = { run: c.ws.run, rowInfo: c.ws.rowInfo, q, keys, values, out };
+    const b = {
+      run: c.ws.run,
+      rowInfo: c.ws.rowInfo,
+      q,
+      keys,
+      values,
+      out,
+      partials: c.ws.part ?? undefined,
+    };
     return attendRows(c.ledger, label, rows, s, b);
   }
   return attend(c.ledger, label, c.attendCfg, s, {

@@ -19,10 +19,11 @@ import type {
   StepResult,
 } from '../decoder/types.ts';
 import type { PackedDecoder } from '../decoder/weights.ts';
-import { BufferLedger, readBuffer, type Allocation } from './buffers.ts';
+import { BufferLedger, readBuffer, readBuffers, type Allocation, type ReadRange } from './buffers.ts';
 import { assertAlive, createGpuContext, type GpuContext, type GpuDeviceOptions } from './device.ts';
 import { uploadWeights, type GpuWeights } from './gpu-weights.ts';
 import type { Bound, RunShape } from './kernel.ts';
+import { attendSplits } from './attend-rows.ts';
 import { buildOps, type DecoderOps, type LayerForm, type LayerStore, type Workspace } from './layers.ts';
 import { linear } from './linear.ts';
 import { SUPPRESSED, TOPK_MAX, topK } from './topk.ts';
@@ -125,11 +126,20 @@ export class WebGPUDecoderSession implements DecoderSession {
       v: act('v', R * d),
       a: act('a', R * h * d),
       u: act('u', R * h * d),
+      part: this.variant === 'slim' ? this.partials(R) : null,
       o: act('o', R * d),
       hidden: act('hidden', R * 4 * d),
       final: act('final', this.maxBatch * d),
       logits: act('logits', this.maxBatch * nVocab),
     };
+  }
+
+  /** Scratch for split-keys attention: the most key ranges of self (nTextCtx) or cross (nAudioCtx). */
+  private partials(rows: number): GPUBuffer | null {
+    const { nTextState: d, nTextHead: h, nTextCtx, nAudioCtx } = this.dims;
+    const splits = attendSplits(Math.max(nTextCtx, nAudioCtx), this.tuning.attendRows.splitKeys);
+    if (splits === 1) return null;
+    return this.ledger.storage('attendPartials', 'scratch', rows * splits * h * (d + 2) * 4);
   }
 
   private allocateStores(): LayerStore[] {
@@ -358,12 +368,19 @@ export class WebGPUDecoderSession implements DecoderSession {
 
   private async readStep(B: number, k: number, kRound: number, logits: boolean): Promise<StepResult> {
     const out: StepResult = {};
-    const dev = this.gpu.device;
-    if (logits)
-      out.logits = new Float32Array(await readBuffer(dev, this.ws.logits, 0, B * this.dims.nVocab * 4));
+    const ranges: ReadRange[] = [];
+    if (logits) ranges.push({ src: this.ws.logits, offset: 0, bytes: B * this.dims.nVocab * 4 });
     if (k > 0) {
-      const ids = new Int32Array(await readBuffer(dev, this.topIds, 0, B * kRound * 4));
-      const lp = new Float32Array(await readBuffer(dev, this.topLp, 0, B * kRound * 4));
+      ranges.push({ src: this.topIds, offset: 0, bytes: B * kRound * 4 });
+      ranges.push({ src: this.topLp, offset: 0, bytes: B * kRound * 4 });
+    }
+    if (ranges.length === 0) return out;
+    // One round trip for everything the step returns.
+    const read = await readBuffers(this.gpu.device, ranges);
+    if (logits) out.logits = new Float32Array(read.shift()!);
+    if (k > 0) {
+      const ids = new Int32Array(read[0]!);
+      const lp = new Float32Array(read[1]!);
       out.topIds = new Int32Array(B * k);
       out.topLogProbs = new Float32Array(B * k);
       for (let s = 0; s < B; s++) {
@@ -420,6 +437,35 @@ export class WebGPUDecoderSession implements DecoderSession {
    * Benchmarks only: declares sequence `seq` (on `group`) to hold `length` tokens without
    * computing them, so a step can be timed at any context. The cache rows hold whatever they held.
    */
+  /**
+   * Benchmarks only: the GPU time of each op of the last step's shape (call step first), each
+   * dispatched `iters` times alone in one pass, less an empty submission's round trip.
+   */
+  benchProfileOps(rows: number, iters: number): Promise<Array<{ label: string; ms: number }>> {
+    return this.serial(async () => {
+      const dev = this.gpu.device;
+      const run = { rows, outCount: rows };
+      const time = async (op: Bound | null): Promise<number> => {
+        const t0 = performance.now();
+        const enc = dev.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        if (op) for (let i = 0; i < iters; i++) op.dispatch(pass, run);
+        pass.end();
+        dev.queue.submit([enc.finish()]);
+        await dev.queue.onSubmittedWorkDone();
+        return performance.now() - t0;
+      };
+      await time(null);
+      const empty = Math.min(await time(null), await time(null));
+      const out: Array<{ label: string; ms: number }> = [];
+      for (const op of [...this.ops.body, ...this.ops.head]) {
+        await time(op); // warm
+        out.push({ label: op.label, ms: Math.max(0, (await time(op)) - empty) / iters });
+      }
+      return out;
+    });
+  }
+
   benchSetLength(seq: number, group: number, length: number): void {
     this.checkSeq(seq, group);
     if (!Number.isInteger(length) || length < 1 || length >= this.dims.nTextCtx) {

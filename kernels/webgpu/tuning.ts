@@ -21,7 +21,8 @@ export interface Tuning {
    * row read twice per row, not twice per head), 'heads' = one workgroup per (row, head).
    */
   slimAttention: 'rows' | 'heads';
-  attendRows: { workgroup: number; chunk: number };
+  /** splitKeys: keys per workgroup (a multiple of chunk; 0: one workgroup per row walks them all). */
+  attendRows: { workgroup: number; chunk: number; splitKeys: number };
 }
 
 /** Largest power of two ≤ cap dividing n. */
@@ -43,6 +44,6 @@ export function defaultTuning(d: number, dk: number, f16: boolean): Tuning {
     audio: { tileRows: 16, colsPerThread: 4, workgroup: 64 },
     attendWorkgroup: 64,
     slimAttention: 'rows',
-    attendRows: { workgroup: 128, chunk: 64 },
+    attendRows: { workgroup: 128, chunk: 64, splitKeys: 128 },
   };
 }

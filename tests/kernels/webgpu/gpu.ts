@@ -1,6 +1,8 @@
 /**
  * The test GPU: Dawn (the `webgpu` package) on SwiftShader's Vulkan driver from Debian's
  * chromium, set up inside the test process. No adapter is a failure, never a skip.
+ * SLIM_WHISPER_TEST_GPU=hardware runs the same tests on the system's real GPU instead (a device
+ * machine); a software adapter is then a failure.
  */
 import assert from 'node:assert/strict';
 import { createGpuContext, type GpuContext } from '../../../kernels/webgpu/device.ts';
@@ -10,9 +12,17 @@ import { Rng } from '../../../models/fixtures/random.ts';
 
 let ctxPromise: Promise<GpuContext> | undefined;
 
-/** One SwiftShader device per test process; validation errors throw. */
+export const HARDWARE_GPU = process.env.SLIM_WHISPER_TEST_GPU === 'hardware';
+
+/** The options of the test device: SwiftShader, or the real GPU (SLIM_WHISPER_TEST_GPU=hardware). */
+export const TEST_GPU_OPTIONS = HARDWARE_GPU
+  ? ({ powerPreference: 'high-performance' } as const)
+  : ({ swiftShader: true } as const);
+
+/** One test device per test process; validation errors throw. */
 export function testGpu(): Promise<GpuContext> {
-  ctxPromise ??= createGpuContext({ swiftShader: true }).then((ctx) => {
+  ctxPromise ??= createGpuContext(TEST_GPU_OPTIONS).then((ctx) => {
+    if (HARDWARE_GPU) assert.ok(!ctx.software, `SLIM_WHISPER_TEST_GPU=hardware got a software adapter`);
     ctx.device.onuncapturederror = (e) => {
       throw new Error(`WebGPU error: ${e.error.message}`);
     };

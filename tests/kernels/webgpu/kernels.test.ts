@@ -13,7 +13,7 @@ import { geluKernel } from '../../../kernels/webgpu/gelu.ts';
 import { embed } from '../../../kernels/webgpu/embed.ts';
 import { scatterRows } from '../../../kernels/webgpu/scatter.ts';
 import { attend, type AttendShape } from '../../../kernels/webgpu/attend.ts';
-import { attendRows } from '../../../kernels/webgpu/attend-rows.ts';
+import { attendPartialFloats, attendRows, attendSplits } from '../../../kernels/webgpu/attend-rows.ts';
 import { topK, SUPPRESSED } from '../../../kernels/webgpu/topk.ts';
 import { matrixData } from '../../../kernels/webgpu/gpu-weights.ts';
 import { computePipeline, pipelineCount } from '../../../kernels/webgpu/pipelines.ts';
@@ -607,59 +607,75 @@ test('reorder plan: permutations with cycles through one scratch slot, duplicate
 
 for (const form of ['k-cache', 'folded'] as const) {
   for (const source of ['self', 'cross'] as const) {
-    test(`all-heads attention over whole rows (online softmax in chunks), ${form} form, ${source} rows = float64`, async () => {
-      const ctx = await testGpu();
-      const L = new BufferLedger(ctx.device);
-      const rng = new Rng(form.length * 31 + source.length);
-      const [h, dk, slots, slotRows] = [4, 8, 3, source === 'self' ? 21 : 37];
-      const d = h * dk;
-      const head = form === 'k-cache';
-      const s: AttendShape = {
-        source,
-        heads: h,
-        slotRows,
-        rowWidth: d,
-        qWidth: head ? dk : d,
-        qRowStride: head ? d : h * d,
-        qHeadStride: head ? dk : d,
-        kHeadOffset: head ? dk : 0,
-        vWidth: d,
-        vHeadOffset: 0,
-        oRowStride: h * d,
-        oHeadStride: d,
-        scale: 1 / Math.sqrt(dk),
-      };
-      const rows: Array<[number, number, number, number]> = [
-        [0, 0, 1, 2],
-        [0, 20, 2, 0],
-        [0, 8, 0, 1],
-      ];
-      const R = rows.length;
-      const q = rng.normals(R * s.qRowStride);
-      const keys = rng.normals(slots * slotRows * d);
-      const out = guarded(L, R * h * d);
-      const run = { rows: R, outCount: 0 };
-      const kb = L.upload('k', 'scratch', keys);
-      const cfg = { heads: h, width: d, qWidth: s.qWidth, workgroup: 16, chunk: 8 };
-      const op = attendRows(L, 'attend-rows', cfg, s, {
-        run: runBuffer(L, run),
-        rowInfo: L.upload('ri', 'scratch', rowInfo(rows)),
-        q: L.upload('q', 'scratch', q),
-        keys: kb,
-        values: kb,
-        out: inside(out),
+    for (const split of [false, true]) {
+      const how = split ? 'keys split over workgroups + combine pass' : 'one workgroup per row';
+      test(`all-heads attention over whole rows (online softmax in chunks, ${how}), ${form} form, ${source} rows = float64`, async () => {
+        const ctx = await testGpu();
+        const L = new BufferLedger(ctx.device);
+        const rng = new Rng(form.length * 31 + source.length);
+        const [h, dk, slots, slotRows] = [4, 8, 3, source === 'self' ? 21 : 37];
+        const d = h * dk;
+        const head = form === 'k-cache';
+        const s: AttendShape = {
+          source,
+          heads: h,
+          slotRows,
+          rowWidth: d,
+          qWidth: head ? dk : d,
+          qRowStride: head ? d : h * d,
+          qHeadStride: head ? dk : d,
+          kHeadOffset: head ? dk : 0,
+          vWidth: d,
+          vHeadOffset: 0,
+          oRowStride: h * d,
+          oHeadStride: d,
+          scale: 1 / Math.sqrt(dk),
+        };
+        const rows: Array<[number, number, number, number]> = [
+          [0, 0, 1, 2],
+          [0, 20, 2, 0],
+          [0, 8, 0, 1],
+        ];
+        const R = rows.length;
+        const q = rng.normals(R * s.qRowStride);
+        const keys = rng.normals(slots * slotRows * d);
+        const out = guarded(L, R * h * d);
+        const run = { rows: R, outCount: 0 };
+        const kb = L.upload('k', 'scratch', keys);
+        // Split: 8 keys per workgroup, so rows of 1 and 9 keys leave ranges empty (m = −∞, l = 0).
+        const splits = split ? attendSplits(slotRows, 8) : 1;
+        const cfg = {
+          heads: h,
+          width: d,
+          qWidth: s.qWidth,
+          workgroup: 16,
+          chunk: 8,
+          splits,
+          keysPerSplit: 8,
+        };
+        const partials = L.storage('part', 'scratch', Math.max(16, attendPartialFloats(cfg, R) * 4));
+        const op = attendRows(L, 'attend-rows', cfg, s, {
+          run: runBuffer(L, run),
+          rowInfo: L.upload('ri', 'scratch', rowInfo(rows)),
+          q: L.upload('q', 'scratch', q),
+          keys: kb,
+          values: kb,
+          out: inside(out),
+          partials,
+        });
+        if (split) assert.ok(splits >= 3, `${splits} splits`);
+        await dispatch(ctx.device, [op], run);
+        const got = await readGuarded(L, out, R * h * d);
+        const want = new Float64Array(R * h * d);
+        rows.forEach(([, pos, seq, group], r) => {
+          const slot = source === 'self' ? seq : group;
+          const len = source === 'self' ? pos + 1 : slotRows;
+          for (let i = 0; i < h; i++) want.set(attendRef(q, keys, keys, s, r, i, slot, len), (r * h + i) * d);
+        });
+        const err = maxRelError(got, want);
+        assert.ok(err < 2e-6, `relative error ${err}`);
+        L.destroy();
       });
-      await dispatch(ctx.device, [op], run);
-      const got = await readGuarded(L, out, R * h * d);
-      const want = new Float64Array(R * h * d);
-      rows.forEach(([, pos, seq, group], r) => {
-        const slot = source === 'self' ? seq : group;
-        const len = source === 'self' ? pos + 1 : slotRows;
-        for (let i = 0; i < h; i++) want.set(attendRef(q, keys, keys, s, r, i, slot, len), (r * h + i) * d);
-      });
-      const err = maxRelError(got, want);
-      assert.ok(err < 2e-6, `relative error ${err}`);
-      L.destroy();
-    });
+    }
   }
 }

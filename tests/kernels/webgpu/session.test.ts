@@ -22,7 +22,7 @@ import { createGpuContext } from '../../../kernels/webgpu/device.ts';
 import { BASE_DIMS, randomPackedDecoder } from '../../../kernels/webgpu/random-decoder.ts';
 import type { WeightPrecision } from '../../../kernels/webgpu/wgsl.ts';
 import type { Tuning } from '../../../kernels/webgpu/tuning.ts';
-import { testGpu } from './gpu.ts';
+import { TEST_GPU_OPTIONS, testGpu } from './gpu.ts';
 
 const TOL = 1e-4;
 
@@ -150,6 +150,12 @@ test('WebGPU Slim mixed decoder with the per-head attention core (the fallback f
   console.log(`# Slim mixed, per-head attention: worst logits relative error ${worst.toExponential(2)}`);
 });
 
+test('WebGPU Slim mixed decoder with the attention keys split over workgroups (8 keys each) = float64', async () => {
+  const tuning = { attendRows: { workgroup: 128, chunk: 8, splitKeys: 8 } };
+  const worst = await checkDecoder(fixture(2), CONFIGS[3]!, 'f32', tuning);
+  console.log(`# Slim mixed, split keys: worst logits relative error ${worst.toExponential(2)}`);
+});
+
 /** The checkpoint with the matrices the fp16 path stores rounded to binary16. */
 function halfMatrices(ckpt: WhisperCheckpoint): WhisperCheckpoint {
   const tensors = new Map(ckpt.tensors);
@@ -213,7 +219,7 @@ test('top-k with a suppress mask = CPU top-k of the returned logits; E as a GPUB
 });
 
 test('a lost device surfaces as SlimError DEVICE_LOST on the next call', async () => {
-  const ctx = await createGpuContext({ swiftShader: true });
+  const ctx = await createGpuContext(TEST_GPU_OPTIONS);
   const ckpt = fixture(6);
   const session = new WebGPUDecoderSession(ctx, build(ckpt, CONFIGS[0]!).packed, {
     maxBatch: 1,
