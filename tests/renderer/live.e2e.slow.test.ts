@@ -4,8 +4,13 @@
  * the engine worker, where the real base model (WASM encoder with the live audio context, WASM
  * Slim decoder) streams it with LocalAgreement-2. The built renderer is served by the
  * `npm run web` server with the real main-process handlers. Checks: the confirmed captions
- * contain the speech, only ever grow (never rewritten), the overlay shows them, and the session
- * saves as SRT. Screenshots go to test-artifacts/.
+ * contain the speech (Whisper's English normalizer, WER), only ever grow (never rewritten),
+ * repeat no phrase (before and after Stop, over the silence after the clip), the overlay shows
+ * them, and the session saves as SRT. Screenshots go to test-artifacts/.
+ *
+ * Bounded: the test waits for the captions to hold the whole clip, or to stop growing once the
+ * clip has played, never for a condition that may not come (a machine too slow to keep up still
+ * ends with Stop, whose last pass confirms the rest).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +19,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { parseSync, type NodeCue } from 'subtitle';
+import { normalizeEnglish, wordErrorRate } from '../../app/eval/index.ts';
 import { BUNDLED_MODELS, RENDERER_DIR } from '../../main/paths.ts';
 import { startWebServer, type WebServer } from '../../main/web/server.ts';
 import { launchChromium, noChromium } from '../helpers/chromium.ts';
@@ -22,6 +28,23 @@ import { ScriptedDialogs, tempDir } from '../main/helpers.ts';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const JFK = sharedPath('audio', 'jfk.wav');
+const CLIP_MS = 11_000;
+/** jfk.wav's transcript (../shared/audio/transcripts.tsv). */
+const REFERENCE = readFileSync(sharedPath('audio', 'transcripts.tsv'), 'utf8')
+  .split('\n')
+  .map((l) => l.split('\t'))
+  .find((f) => f[0] === 'jfk.wav')![2]!;
+/**
+ * One word in 22 wrong (base model, greedy, 10 s audio context, re-decoding partial sentences:
+ * a stray "to" or "Yeah." after the clip's hiss is seen); offline, base gets jfk.wav right.
+ */
+const MAX_WER = 0.1;
+/** After the clip has played, captions unchanged this long are all the passes will confirm. */
+const SETTLED_MS = 8_000;
+/** Listening to Stop at most (the clip, then passes running behind on a loaded machine). */
+const MAX_LISTEN_MS = 60_000;
+/** Start to Listening at most: the worker loads the base model (a minute on a loaded 2-core machine). */
+const MAX_LOAD_MS = 150_000;
 
 let server: WebServer;
 let browser: Browser;
@@ -33,6 +56,21 @@ async function shot(name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 }
+
+/** Word trigrams of `s` said more often than in the reference (a phrase repeated by the decoder). */
+function repeatedPhrases(s: string): string[] {
+  const counts = (t: string): Map<string, number> => {
+    const w = normalizeEnglish(t).split(' ').filter(Boolean);
+    const m = new Map<string, number>();
+    for (let i = 0; i + 3 <= w.length; i++)
+      m.set(w.slice(i, i + 3).join(' '), (m.get(w.slice(i, i + 3).join(' ')) ?? 0) + 1);
+    return m;
+  };
+  const ref = counts(REFERENCE);
+  return [...counts(s)].filter(([k, c]) => c > 1 && c > (ref.get(k) ?? 0)).map(([k]) => k);
+}
+
+const werOf = (s: string): number => wordErrorRate([{ reference: REFERENCE, hypothesis: s }]).wer;
 
 const words = (s: string): string =>
   s
@@ -75,14 +113,7 @@ after(async () => {
 
 test(
   'jfk.wav through the fake microphone: captions confirmed by the real base model, never rewritten',
-  // Skipped unless SLIM_WHISPER_LIVE_E2E=1: on a quiet machine the captions confirmed at Stop can
-  // repeat the prompt over the trailing silence, and the run can time out (issue 6, open).
-  {
-    skip:
-      noChromium ||
-      (process.env.SLIM_WHISPER_LIVE_E2E !== '1' && 'set SLIM_WHISPER_LIVE_E2E=1 (known issue)'),
-    timeout: 420_000,
-  },
+  { skip: noChromium, timeout: 330_000 },
   async () => {
     await page
       .getByRole('navigation', { name: 'Main' })
@@ -91,20 +122,29 @@ test(
     await page.getByRole('heading', { name: 'Live captions' }).waitFor();
     await page.getByLabel('Overlay').check();
     await page.getByRole('button', { name: 'Start' }).click();
+    // The clip plays from when the microphone opens, once the model is loaded.
+    await page.getByTestId('live-status').getByText('Listening').waitFor({ timeout: MAX_LOAD_MS });
     // Every confirmed caption the page shows, as the test sees it change.
     const seen: string[] = [];
-    const deadline = Date.now() + 380_000;
-    let confirmed = '';
-    while (Date.now() < deadline) {
+    const started = Date.now();
+    let changed = started;
+    let confirmed: string;
+    for (;;) {
       confirmed =
         (await page
           .getByTestId('confirmed')
           .first()
           .textContent()
           .catch(() => '')) ?? '';
-      if (seen.length === 0 || seen[seen.length - 1] !== confirmed) seen.push(confirmed);
+      if (seen.length === 0 || seen[seen.length - 1] !== confirmed) {
+        seen.push(confirmed);
+        changed = Date.now();
+      }
       if (seen.length === 3) await shot('30-live-running');
-      if (/your country\.?\s*$/i.test(confirmed) && words(confirmed).split(' ').length >= 20) break;
+      const now = Date.now();
+      if (/your country\.?\s*$/i.test(confirmed) && werOf(confirmed) <= MAX_WER) break;
+      if (now - started > CLIP_MS + SETTLED_MS && now - changed > SETTLED_MS) break;
+      if (now - started > MAX_LISTEN_MS) break;
       const status = (await page.getByTestId('live-status').textContent()) ?? '';
       assert.doesNotMatch(
         status,
@@ -119,7 +159,7 @@ test(
     await shot('31-live-captions');
     const whilePlaying = words(confirmed);
     await page.getByRole('button', { name: 'Stop' }).click();
-    await page.getByTestId('live-status').getByText('Stopped').waitFor({ timeout: 120_000 });
+    await page.getByTestId('live-status').getByText('Stopped').waitFor({ timeout: 60_000 });
     confirmed = (await page.getByTestId('confirmed').first().textContent()) ?? '';
     seen.push(confirmed);
     await shot('32-live-stopped');
@@ -129,13 +169,19 @@ test(
       assert.ok(seen[i]!.startsWith(seen[i - 1]!), `"${seen[i - 1]}" was rewritten as "${seen[i]}"`);
     assert.ok(seen.length >= 3, `captions grew in steps while the clip played (${seen.length} states)`);
     const w = words(confirmed);
-    assert.match(w, /my fellow americans/);
+    assert.ok(werOf(confirmed) <= MAX_WER, `"${confirmed}": WER ${werOf(confirmed)}`);
     assert.match(w, /ask not what your country can do for you/);
-    assert.match(w, /ask what you can do for your country/);
-    // No repeats while the clip played: "country" is said twice in it. (Known issue, issue 6: the
-    // final pass at Stop can confirm a repeat of the prompt heard over the trailing silence, seen on
-    // a quiet machine; the captions shown before Stop do not repeat.)
-    assert.equal(whilePlaying.split(' ').filter((x) => x === 'country').length, 2, whilePlaying);
+    // No phrase said twice that the clip says once, neither while it played nor after Stop (the
+    // last pass over the silence after the clip used to repeat its prompt).
+    assert.deepEqual(repeatedPhrases(whilePlaying), [], whilePlaying);
+    assert.deepEqual(repeatedPhrases(confirmed), [], confirmed);
+    assert.equal(
+      normalizeEnglish(confirmed)
+        .split(' ')
+        .filter((x) => x === 'country').length,
+      2,
+      confirmed,
+    );
     // The overlay shows the end of the same captions.
     const overlay = words((await page.getByTestId('caption-overlay').textContent()) ?? '');
     assert.ok(w.endsWith(overlay), `overlay "${overlay}"`);
