@@ -61,8 +61,8 @@ const LIVE_FALLBACK: FallbackOptions = {
 /** Audio kept when a pass hears no speech (a word may be starting at the end). */
 const KEEP_AFTER_SILENCE_MS = 1000;
 /**
- * A final hypothesis whose new words are this many or more, all found in a row in the recent
- * confirmed text, is the prompt said again, not speech (a short repeat may be genuine).
+ * A final hypothesis whose new words are this many or more, mostly found in the recent confirmed
+ * text, is the prompt said again, not speech (a short repeat may be genuine).
  */
 const MIN_RESTATED_WORDS = 3;
 
@@ -279,8 +279,10 @@ export class LiveTranscriber {
   }
 
   /**
-   * The words (not yet confirmed) all say again, in a row, words of the recent confirmed text:
-   * the decoder repeating its prompt over the end of the audio.
+   * The words (not yet confirmed) mostly say again what the recent confirmed text said: at least
+   * half of their word trigrams are found in it. The decoder repeating its prompt over the end of
+   * the audio does so in loops and pieces ("… for you, ask not what your country …" again), so
+   * a contiguous match would miss it; speech that truly repeats that much is rare.
    */
   private restatesConfirmed(words: readonly LiveWord[]): boolean {
     if (words.length < MIN_RESTATED_WORDS) return false;
@@ -291,10 +293,12 @@ export class LiveTranscriber {
       recent.unshift(wordKey(all[i]!.text));
       chars += all[i]!.text.length;
     }
+    const trigrams = new Set<string>();
+    for (let i = 0; i + 3 <= recent.length; i++) trigrams.add(recent.slice(i, i + 3).join(' '));
     const t = words.map((w) => wordKey(w.text));
-    for (let i = 0; i + t.length <= recent.length; i++)
-      if (t.every((k, j) => recent[i + j] === k)) return true;
-    return false;
+    let found = 0;
+    for (let i = 0; i + 3 <= t.length; i++) if (trigrams.has(t.slice(i, i + 3).join(' '))) found++;
+    return 2 * found >= t.length - 2;
   }
 
   /** The confirmed text whose audio has left the buffer, its last promptChars characters. */

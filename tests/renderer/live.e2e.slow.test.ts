@@ -1,6 +1,6 @@
 /**
  * Live captions end to end in headless Chromium: Chromium's fake microphone plays jfk.wav
- * (16-bit PCM, once) into getUserMedia → the capture AudioWorklet → libsamplerate to 16 kHz →
+ * then silence (16-bit PCM, once) into getUserMedia → the capture AudioWorklet → libsamplerate to 16 kHz →
  * the engine worker, where the real base model (WASM encoder with the live audio context, WASM
  * Slim decoder) streams it with LocalAgreement-2. The built renderer is served by the
  * `npm run web` server with the real main-process handlers. Checks: the confirmed captions
@@ -19,7 +19,9 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { parseSync, type NodeCue } from 'subtitle';
+import { readAudioFile } from '../../app/audio/read.ts';
 import { normalizeEnglish, wordErrorRate } from '../../app/eval/index.ts';
+import { encodeWav } from '../../renderer/logic/wav.ts';
 import { BUNDLED_MODELS, RENDERER_DIR } from '../../main/paths.ts';
 import { startWebServer, type WebServer } from '../../main/web/server.ts';
 import { launchChromium, noChromium } from '../helpers/chromium.ts';
@@ -29,6 +31,13 @@ import { ScriptedDialogs, tempDir } from '../main/helpers.ts';
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const JFK = sharedPath('audio', 'jfk.wav');
 const CLIP_MS = 11_000;
+/**
+ * Silence after the clip in the fake microphone's file. At its end, with %noloop, Chromium's fake
+ * device keeps giving its last 10 ms buffer: jfk.wav's last 10 ms as a −25 dBFS 100 Hz buzz, not
+ * silence (the recorded session showed it), which the model "hears" as speech. Digital silence
+ * in the file makes the buffer repeated at the end silent too.
+ */
+const SILENCE_MS = 30_000;
 /** jfk.wav's transcript (../shared/audio/transcripts.tsv). */
 const REFERENCE = readFileSync(sharedPath('audio', 'transcripts.tsv'), 'utf8')
   .split('\n')
@@ -84,6 +93,11 @@ before(async () => {
   const b = spawnSync(process.execPath, ['scripts/build-renderer.mjs'], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(b.status, 0, b.stderr);
   const userData = tempDir('slim-e2e-live-');
+  const clip = (await readAudioFile(JFK)).samples;
+  const padded = new Float32Array(clip.length + (SILENCE_MS / 1000) * 16000);
+  padded.set(clip);
+  const fakeMic = join(userData, 'jfk-then-silence.wav');
+  writeFileSync(fakeMic, encodeWav(padded, 16000));
   writeFileSync(join(userData, 'settings.json'), JSON.stringify({ backend: 'wasm', language: 'en' }));
   server = await startWebServer({
     root: RENDERER_DIR,
@@ -93,8 +107,8 @@ before(async () => {
     args: [
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
-      // %noloop: the clip plays once, then the fake device gives silence.
-      `--use-file-for-fake-audio-capture=${JFK}%noloop`,
+      // %noloop: the file plays once, then its last 10 ms again and again (silence here).
+      `--use-file-for-fake-audio-capture=${fakeMic}%noloop`,
       '--autoplay-policy=no-user-gesture-required',
     ],
   });
@@ -162,6 +176,7 @@ test(
     await page.getByTestId('live-status').getByText('Stopped').waitFor({ timeout: 60_000 });
     confirmed = (await page.getByTestId('confirmed').first().textContent()) ?? '';
     seen.push(confirmed);
+
     await shot('32-live-stopped');
 
     // Never rewritten: each caption the page showed begins with the one before.
