@@ -1,5 +1,5 @@
 /**
- * `npm run -s bench:live -- [--model <path>] [--clips a.wav,b.wav] [--audio-ctx <s>] [--interval <ms>] [--json]`
+ * `npm run -s bench:live -- [--model <path>] [--clips a.wav,b.wav] [--audio-ctx <s>[,<s>…]] [--interval <ms>] [--json]`
  *
  * Live-caption latency: real clips of ../shared/audio played as a microphone in real time
  * (100 ms chunks pushed on the wall clock, then 3 s of silence, as a speaker pausing) into the
@@ -10,6 +10,10 @@
  * the offline transcription (Whisper's English normalizer), which shows what the live policy and
  * a shorter audio context cost. Passes block the thread they run on, as in the engine worker:
  * audio that arrives meanwhile is pushed when the pass ends, as a microphone buffers it.
+ *
+ * Several audio contexts (--audio-ctx 10,30) run one after the other over the same clips; a
+ * last table puts them side by side (latency median and p90, live and offline WER, pass time),
+ * and --json gives one object per context under `contexts`.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -43,7 +47,7 @@ const TRAILING_SILENCE_MS = 3000;
 interface Args {
   model: string;
   clips: string[];
-  audioCtxS: number;
+  audioCtxS: number[];
   intervalMs: number;
   json: boolean;
 }
@@ -59,7 +63,7 @@ function parse(argv: string[]): Args {
       json: { type: 'boolean', default: false },
     },
   });
-  const audioCtxS = Number(values['audio-ctx']);
+  const audioCtxS = values['audio-ctx'].split(',').map(Number);
   const intervalMs = Number(values.interval);
   if (!(intervalMs > 0)) throw new SlimError('INVALID_ARGUMENT', '--interval must be milliseconds > 0');
   return {
@@ -202,7 +206,7 @@ async function runClip(
   clip: string,
   live: Awaited<ReturnType<typeof openLiveModel>>,
   refs: Map<string, string>,
-  engine: () => Promise<Awaited<ReturnType<typeof openEngine>>>,
+  engine: () => ReturnType<typeof openEngine>,
 ): Promise<ClipResult> {
   const { samples, durationMs } = await readAudioFile(join(SHARED_AUDIO, clip));
   const truth = await offlineWords(args, clip, samples, engine);
@@ -241,10 +245,7 @@ async function runClip(
   };
 }
 
-function table(
-  rows: ClipResult[],
-  all: { median: number; p90: number; wer: number; offlineWer: number },
-): string {
+function table(rows: ClipResult[], all: Overall): string {
   const head = [
     'clip',
     'audio s',
@@ -286,17 +287,84 @@ function table(
   return [line(head), ...body.map(line)].join('\n');
 }
 
+interface Overall {
+  median: number;
+  p90: number;
+  wer: number;
+  offlineWer: number;
+}
+
+interface ContextResult {
+  audioCtxS: number;
+  audioCtx: number;
+  overall: Overall & { meanPassMs: number };
+  clips: ClipResult[];
+}
+
+/** One row per audio context: what a shorter context saves in latency and costs in accuracy. */
+function contextTable(results: ContextResult[]): string {
+  const head = ['audio ctx s', 'median s', 'p90 s', 'WER live', 'WER offline', 'pass ms'];
+  const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
+  const sec = (ms: number): string => (ms / 1000).toFixed(2);
+  const body = results.map((r) => [
+    String(r.audioCtxS),
+    sec(r.overall.median),
+    sec(r.overall.p90),
+    pct(r.overall.wer),
+    pct(r.overall.offlineWer),
+    String(r.overall.meanPassMs),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (c: string[]): string => c.map((x, i) => x.padStart(widths[i]!)).join('  ');
+  return [line(head), ...body.map(line)].join('\n');
+}
+
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   const ckpt = await loadCheckpoint(args.model);
-  const nAudioCtx = audioContextOf(ckpt, args.audioCtxS);
+  // Checked before anything runs: a bad context in the list fails at once.
+  const contexts = args.audioCtxS.map((s) => ({ s, n: audioContextOf(ckpt, s) }));
   const load0 = loadavg()[0]!;
-  log(`live model: audio context ${nAudioCtx} (${args.audioCtxS} s), pass every ${args.intervalMs} ms`);
-  const live = await openLiveModel(ckpt, { nAudioCtx });
   const offline: { engine: ReturnType<typeof openEngine> | null } = { engine: null };
   const engine = (): ReturnType<typeof openEngine> =>
     (offline.engine ??= openEngine(ckpt, { backend: 'wasm' }));
   const refs = references();
+  const results: ContextResult[] = [];
+  try {
+    for (const { s, n } of contexts) results.push(await runContext(args, ckpt, s, n, refs, engine));
+  } finally {
+    if (offline.engine) await (await offline.engine).dispose();
+  }
+  const machine = { cpus: cpus().length, loadAverage1mStart: load0, loadAverage1mEnd: loadavg()[0]! };
+  if (args.json) {
+    const out =
+      results.length === 1
+        ? { machine, intervalMs: args.intervalMs, ...results[0]! }
+        : { machine, intervalMs: args.intervalMs, contexts: results };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return;
+  }
+  for (const r of results) {
+    if (results.length > 1)
+      process.stdout.write(`\naudio context ${r.audioCtxS} s (${r.audioCtx} positions)\n`);
+    process.stdout.write(`${table(r.clips, r.overall)}\n`);
+  }
+  if (results.length > 1) process.stdout.write(`\n${contextTable(results)}\n`);
+  process.stdout.write(
+    `${machine.cpus} CPUs, 1-min load average ${load0.toFixed(1)} at the start, ${machine.loadAverage1mEnd.toFixed(1)} at the end\n`,
+  );
+}
+
+async function runContext(
+  args: Args,
+  ckpt: Awaited<ReturnType<typeof loadCheckpoint>>,
+  audioCtxS: number,
+  nAudioCtx: number,
+  refs: Map<string, string>,
+  engine: () => ReturnType<typeof openEngine>,
+): Promise<ContextResult> {
+  log(`live model: audio context ${nAudioCtx} (${audioCtxS} s), pass every ${args.intervalMs} ms`);
+  const live = await openLiveModel(ckpt, { nAudioCtx });
   const rows: ClipResult[] = [];
   try {
     // A warm-up pass: the first run of a session pays for its one-time setup.
@@ -313,27 +381,18 @@ async function main(): Promise<void> {
     }
   } finally {
     await live.dispose();
-    if (offline.engine) await (await offline.engine).dispose();
   }
   const latencies = rows.flatMap((r) => r.latenciesMs);
-  const all = {
+  const passes = rows.reduce((a, r) => a + r.passes, 0);
+  const overall = {
     median: Math.round(quantile(latencies, 0.5)),
     p90: Math.round(quantile(latencies, 0.9)),
     wer: wordErrorRate(rows.map((r) => ({ reference: refs.get(r.clip) ?? '', hypothesis: r.live }))).wer,
     offlineWer: wordErrorRate(rows.map((r) => ({ reference: refs.get(r.clip) ?? '', hypothesis: r.offline })))
       .wer,
+    meanPassMs: Math.round(rows.reduce((a, r) => a + r.meanPassMs * r.passes, 0) / Math.max(1, passes)),
   };
-  const machine = { cpus: cpus().length, loadAverage1mStart: load0, loadAverage1mEnd: loadavg()[0]! };
-  if (args.json) {
-    process.stdout.write(
-      `${JSON.stringify({ machine, audioCtx: nAudioCtx, intervalMs: args.intervalMs, overall: all, clips: rows }, null, 2)}\n`,
-    );
-    return;
-  }
-  process.stdout.write(`${table(rows, all)}\n`);
-  process.stdout.write(
-    `${machine.cpus} CPUs, 1-min load average ${load0.toFixed(1)} at the start, ${machine.loadAverage1mEnd.toFixed(1)} at the end\n`,
-  );
+  return { audioCtxS, audioCtx: nAudioCtx, overall, clips: rows };
 }
 
 main().catch((e) => {
