@@ -14,21 +14,17 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parseSync, type NodeCue } from 'subtitle';
 import { readAudioFile } from '../../app/audio/read.ts';
 import { normalizeEnglish, wordErrorRate } from '../../app/eval/index.ts';
 import { encodeWav } from '../../renderer/logic/wav.ts';
-import { BUNDLED_MODELS, RENDERER_DIR } from '../../main/paths.ts';
-import { startWebServer, type WebServer } from '../../main/web/server.ts';
-import { launchChromium, noChromium } from '../helpers/chromium.ts';
-import { REPO_ROOT, sharedPath } from '../helpers/shared.ts';
+import { sharedPath } from '../helpers/shared.ts';
 import { ScriptedDialogs, tempDir } from '../main/helpers.ts';
+import { noChromium, startE2eApp, words, type E2eApp } from './e2e-harness.ts';
 
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const JFK = sharedPath('audio', 'jfk.wav');
 const CLIP_MS = 11_000;
 /**
@@ -57,16 +53,10 @@ const MAX_LISTEN_MS = 60_000;
 /** Start to Listening at most: the worker loads the base model (a minute on a loaded 2-core machine). */
 const MAX_LOAD_MS = 150_000;
 
-let server: WebServer;
-let browser: Browser;
+let app: E2eApp;
 let page: Page;
 const dialogs = new ScriptedDialogs();
-const pageErrors: string[] = [];
-
-async function shot(name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
-}
+const shot = (name: string): Promise<void> => app.shot(name);
 
 /** Word trigrams of `s` said more often than in the reference (a phrase repeated by the decoder). */
 function repeatedPhrases(s: string): string[] {
@@ -83,30 +73,18 @@ function repeatedPhrases(s: string): string[] {
 
 const werOf = (s: string): number => wordErrorRate([{ reference: REFERENCE, hypothesis: s }]).wer;
 
-const words = (s: string): string =>
-  s
-    .toLowerCase()
-    .replace(/[^a-z' ]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-
 before(async () => {
   if (noChromium) return;
-  const b = spawnSync(process.execPath, ['scripts/build-renderer.mjs'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  assert.equal(b.status, 0, b.stderr);
-  const userData = tempDir('slim-e2e-live-');
   const clip = (await readAudioFile(JFK)).samples;
   const padded = new Float32Array(clip.length + (SILENCE_MS / 1000) * 16000);
   padded.set(clip);
-  const fakeMic = join(userData, 'jfk-then-silence.wav');
+  const fakeMic = join(tempDir('slim-e2e-live-mic-'), 'jfk-then-silence.wav');
   writeFileSync(fakeMic, encodeWav(padded, 16000));
-  writeFileSync(join(userData, 'settings.json'), JSON.stringify({ backend: 'wasm', language: 'en' }));
-  server = await startWebServer({
-    root: RENDERER_DIR,
-    deps: { userData, dialogs, version: '0.0.0-e2e', bundledModels: BUNDLED_MODELS },
-  });
-  browser = await launchChromium({
-    args: [
+  app = await startE2eApp({
+    userDataPrefix: 'slim-e2e-live-',
+    settings: { backend: 'wasm', language: 'en' },
+    dialogs,
+    chromiumArgs: [
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
       // %noloop: the file plays once, then its last 10 ms again and again (silence here).
@@ -114,27 +92,18 @@ before(async () => {
       '--autoplay-policy=no-user-gesture-required',
     ],
   });
-  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-  });
-  await page.goto(server.url);
+  page = app.page;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await app?.close();
 });
 
 test(
   'jfk.wav through the fake microphone: captions confirmed by the real base model, never rewritten',
   { skip: noChromium, timeout: 330_000 },
   async () => {
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('button', { name: 'Live captions' })
-      .click();
+    await app.nav('Live captions');
     await page.getByRole('heading', { name: 'Live captions' }).waitFor();
     await page.getByLabel('Overlay').check();
     await page.getByRole('button', { name: 'Start' }).click();
@@ -221,5 +190,5 @@ test(
 );
 
 test('no errors in the page console', { skip: noChromium }, () => {
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(app.pageErrors, []);
 });
