@@ -142,7 +142,14 @@ export class LiveTranscriber {
     this.decodedUpTo = this.received;
     this.silent = false;
     this.looped = false;
-    const segments = await this.decode();
+    let segments = await this.decode();
+    // Past the confirmed words, the decoder says the recent captions again: its prompt repeated
+    // over hum or noise the VAD calls sound (a looped hallucination), not new speech.
+    const words = segments.flatMap((s) => s.words);
+    if (this.restatesConfirmed(words.slice(restatedLength(this.agreement.committedInBuffer, words)))) {
+      this.looped = true;
+      segments = [];
+    }
     const before = this.agreement.tentative;
     const step = this.agreement.insert(segments.flatMap((s) => s.words));
     const confirmed = [...step.confirmed];

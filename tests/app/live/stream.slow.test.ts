@@ -208,3 +208,18 @@ test('a clip cut mid-speech: finish() confirms the tail the last passes had not 
   assert.match(normalizeEnglish(final), /can do for you ask what you( can)?$/);
   assert.deepEqual(repeatedPhrases(final, REFERENCE), [], final);
 });
+
+test('jfk.wav then 12 s of hum (its last 10 ms again and again, as a fake or humming microphone gives): no looped repeat confirmed', async () => {
+  // Chromium's fake microphone replays a file's last 10 ms after its end: for jfk.wav a −25 dBFS
+  // 100 Hz buzz that the energy VAD calls sound. Prompted with the captions, the decoder "heard"
+  // "And so my country." in it again and again, and each repeat was confirmed.
+  const tail = audio.subarray(audio.length - 160);
+  const hummed = new Float32Array(audio.length + 12 * 16000);
+  hummed.set(audio);
+  for (let i = audio.length; i < hummed.length; i += 160) hummed.set(tail.subarray(0, hummed.length - i), i);
+  const { confirmed } = await stream(hummed);
+  const final = text(confirmed);
+  assert.deepEqual(repeatedPhrases(final, REFERENCE), [], final);
+  const wer = wordErrorRate([{ reference: REFERENCE, hypothesis: final }]).wer;
+  assert.ok(wer <= 0.15, `final "${final}": WER ${wer}`);
+});
