@@ -188,11 +188,13 @@ async function play(
   let sent = 0;
   while (sent < total) {
     const due = Math.min(total, Math.floor((((performance.now() - t0) / 1000) * 16000) / chunk) * chunk);
-    while (sent + chunk <= due) {
-      const piece = new Float32Array(chunk);
-      if (sent < samples.length) piece.set(samples.subarray(sent, Math.min(sent + chunk, samples.length)));
+    // The last piece may be short: the clip's length need not be a multiple of the chunk.
+    while (sent < due && (sent + chunk <= due || due === total)) {
+      const piece = new Float32Array(Math.min(chunk, total - sent));
+      if (sent < samples.length)
+        piece.set(samples.subarray(sent, Math.min(sent + piece.length, samples.length)));
       s.push(piece);
-      sent += chunk;
+      sent += piece.length;
     }
     await new Promise((r) => setTimeout(r, CHUNK_MS / 4));
   }
