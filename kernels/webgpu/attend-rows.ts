@@ -18,7 +18,7 @@ import { computePipeline } from './pipelines.ts';
 import { bindBuffers, bound, type BufferRef, type Bound } from './kernel.ts';
 import { RUN_WGSL, assertPow2 } from './wgsl.ts';
 import { words, type BufferLedger } from './buffers.ts';
-import type { AttendShape } from './attend.ts';
+import { ATTEND_PARAMS_WGSL, type AttendShape } from './attend.ts';
 
 export interface AttendRowsConfig {
   heads: number;
@@ -62,11 +62,7 @@ export function attendRowsWgsl(c: AttendRowsConfig): string {
   const perAcc = (f: (h: number, k: number) => string) =>
     unroll(H * COLS, (i) => f(Math.floor(i / COLS), i % COLS));
   return /* wgsl */ `${RUN_WGSL}
-struct Params {
-  source: u32, slotRows: u32, rowWidth: u32, qWidth: u32,
-  qRowStride: u32, qHeadStride: u32, kHeadOffset: u32, vWidth: u32,
-  vHeadOffset: u32, oRowStride: u32, oHeadStride: u32, scale: f32,
-}
+${ATTEND_PARAMS_WGSL}
 const WG = ${c.workgroup}u;
 const H = ${H}u;
 const CH = ${c.chunk}u;
@@ -167,11 +163,7 @@ function partialStores(H: number, COLS: number, acc: (h: number, k: number) => s
 export function attendCombineWgsl(c: AttendRowsConfig): string {
   assertPow2('workgroup', c.workgroup);
   return /* wgsl */ `${RUN_WGSL}
-struct Params {
-  source: u32, slotRows: u32, rowWidth: u32, qWidth: u32,
-  qRowStride: u32, qHeadStride: u32, kHeadOffset: u32, vWidth: u32,
-  vHeadOffset: u32, oRowStride: u32, oHeadStride: u32, scale: f32,
-}
+${ATTEND_PARAMS_WGSL}
 const WG = ${c.workgroup}u;
 const H = ${c.heads}u;
 const S = ${c.splits ?? 1}u;

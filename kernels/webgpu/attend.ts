@@ -45,14 +45,17 @@ export interface AttendShape {
 
 export const ATTEND_WORKGROUP = 64;
 
-export function attendWgsl(c: AttendConfig): string {
-  assertPow2('workgroup', c.workgroup);
-  return /* wgsl */ `${RUN_WGSL}
-struct Params {
+/** The attention kernels' uniform: an AttendShape (the order of the words the ops write). */
+export const ATTEND_PARAMS_WGSL = /* wgsl */ `struct Params {
   source: u32, slotRows: u32, rowWidth: u32, qWidth: u32,
   qRowStride: u32, qHeadStride: u32, kHeadOffset: u32, vWidth: u32,
   vHeadOffset: u32, oRowStride: u32, oHeadStride: u32, scale: f32,
-}
+}`;
+
+export function attendWgsl(c: AttendConfig): string {
+  assertPow2('workgroup', c.workgroup);
+  return /* wgsl */ `${RUN_WGSL}
+${ATTEND_PARAMS_WGSL}
 const WG = ${c.workgroup}u;
 @group(0) @binding(0) var<uniform> run: Run;
 @group(0) @binding(1) var<uniform> p: Params;
