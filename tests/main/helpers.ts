@@ -2,7 +2,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ModelImportKind, SaveFormat } from '../../app/ipc/contract.ts';
+import {
+  API_CHANNELS,
+  type ApiName,
+  type IpcResult,
+  type ModelImportKind,
+  type PreloadApi,
+  type SaveFormat,
+} from '../../app/ipc/contract.ts';
+import { dispatch } from '../../main/ipc/dispatch.ts';
 import { createHandlers, type Dialogs, type HandlerContext } from '../../main/handlers.ts';
 import { BUNDLED_MODELS } from '../../main/paths.ts';
 
@@ -52,4 +60,25 @@ export function makeContext(
     version: '0.0.0-test',
     bundledModels: BUNDLED_MODELS,
   });
+}
+
+/**
+ * What the preload would expose, over the real handlers (through dispatch, as the bridge calls
+ * them): no dropped files, and subscriptions that never fire.
+ */
+export function handlerPreload(ctx: HandlerContext): PreloadApi {
+  const calls = Object.fromEntries(
+    (Object.keys(API_CHANNELS) as ApiName[]).map((n) => [
+      n,
+      (...args: unknown[]) => dispatch(ctx.handlers, API_CHANNELS[n], args),
+    ]),
+  );
+  return {
+    ...calls,
+    addDroppedFiles: async () => ({ ok: true, value: [] }) as IpcResult<never[]>,
+    onFilesOpened: () => () => undefined,
+    onMenuCommand: () => () => undefined,
+    onDownloadsChanged: () => () => undefined,
+    onOverlayChanged: () => () => undefined,
+  } as unknown as PreloadApi;
 }

@@ -14,14 +14,13 @@ import type { AppState, StoreDeps } from '../../renderer/store/types.ts';
 import { sharedPath } from '../helpers/shared.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { API_CHANNELS, type ApiName, type OverlayCaptions, type PreloadApi } from '../../app/ipc/contract.ts';
+import type { OverlayCaptions } from '../../app/ipc/contract.ts';
 import { createHandlers, type HandlerContext } from '../../main/handlers.ts';
 import { CaptionOverlay } from '../../main/overlay.ts';
 import { BUNDLED_MODELS } from '../../main/paths.ts';
 import { overlayCaptions } from '../../renderer/live/Captions.tsx';
-import { dispatch } from '../../main/ipc/dispatch.ts';
 import { wrapApi } from '../../renderer/bridge/api.ts';
-import { makeContext, ScriptedDialogs, tempDir } from '../main/helpers.ts';
+import { handlerPreload, makeContext, ScriptedDialogs, tempDir } from '../main/helpers.ts';
 
 const w = (text: string, startMs: number, endMs: number): LiveWord => ({ text, startMs, endMs });
 
@@ -114,12 +113,7 @@ test('a session: start posts live:start, the microphone opens when the model is 
 function sliceWithHandlers(nativeDialogs: boolean, handlers?: HandlerContext) {
   const dialogs = new ScriptedDialogs();
   const ctx = handlers ?? makeContext(tempDir(), dialogs);
-  const raw = Object.fromEntries(
-    (Object.keys(API_CHANNELS) as ApiName[]).map((n) => [
-      n,
-      (...args: unknown[]) => dispatch(ctx.handlers, API_CHANNELS[n], args),
-    ]),
-  ) as unknown as PreloadApi;
+  const raw = handlerPreload(ctx);
   const notices: string[] = [];
   const downloads: { name: string; data: string | Uint8Array; mime: string }[] = [];
   const store = createStore<AppState>()((set, get) => {

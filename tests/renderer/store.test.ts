@@ -7,15 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { API_CHANNELS, type ApiName, type IpcResult, type PreloadApi } from '../../app/ipc/contract.ts';
 import type { TranscriptionEngine } from '../../app/worker/engine.ts';
 import { EngineHost } from '../../app/worker/host.ts';
 import type { WorkerRequest } from '../../app/worker/protocol.ts';
-import { dispatch } from '../../main/ipc/dispatch.ts';
 import { wrapApi } from '../../renderer/bridge/api.ts';
 import { createAppStore, type AppStore } from '../../renderer/store/create.ts';
 import { sharedPath } from '../helpers/shared.ts';
-import { makeContext, ScriptedDialogs, tempDir } from '../main/helpers.ts';
+import { handlerPreload, makeContext, ScriptedDialogs, tempDir } from '../main/helpers.ts';
 import { jfkFixtureSegments } from './fixture.ts';
 
 const JFK = sharedPath('audio', 'jfk.wav');
@@ -23,20 +21,7 @@ const JFK = sharedPath('audio', 'jfk.wav');
 function setup(engine: TranscriptionEngine | null = null, userData = tempDir()) {
   const dialogs = new ScriptedDialogs();
   const ctx = makeContext(userData, dialogs);
-  const calls = Object.fromEntries(
-    (Object.keys(API_CHANNELS) as ApiName[]).map((n) => [
-      n,
-      (...args: unknown[]) => dispatch(ctx.handlers, API_CHANNELS[n], args),
-    ]),
-  );
-  const raw = {
-    ...calls,
-    addDroppedFiles: async () => ({ ok: true, value: [] }) as IpcResult<never[]>,
-    onFilesOpened: () => () => undefined,
-    onMenuCommand: () => () => undefined,
-    onDownloadsChanged: () => () => undefined,
-    onOverlayChanged: () => () => undefined,
-  } as unknown as PreloadApi;
+  const raw = handlerPreload(ctx);
   const posted: WorkerRequest[] = [];
   const engineSeen: { offsetS: number }[] = [];
   let store: AppStore | null = null;

@@ -8,12 +8,10 @@ import { readFileSync } from 'node:fs';
 import { EngineHost } from '../../app/worker/host.ts';
 import type { EngineEnv, TranscriptionEngine } from '../../app/worker/engine.ts';
 import type { BackendStatus, ModelData, WorkerEvent, WorkerRequest } from '../../app/worker/protocol.ts';
-import { API_CHANNELS, type ApiName, type IpcResult, type PreloadApi } from '../../app/ipc/contract.ts';
-import { dispatch } from '../../main/ipc/dispatch.ts';
 import { wrapApi } from '../../renderer/bridge/api.ts';
 import { createAppStore, type AppStore } from '../../renderer/store/create.ts';
 import { sharedPath } from '../helpers/shared.ts';
-import { makeContext, ScriptedDialogs, tempDir } from '../main/helpers.ts';
+import { handlerPreload, makeContext, ScriptedDialogs, tempDir } from '../main/helpers.ts';
 
 const OPTIONS = {
   model: 'bundled-whisper-base',
@@ -290,19 +288,7 @@ test('the engine asks the page for a model once; a failed answer fails the job w
 test("an engine's notice reaches the page's store as a warning, and the badge follows the move", async () => {
   const dialogs = new ScriptedDialogs();
   const ctx = makeContext(tempDir(), dialogs);
-  const raw = {
-    ...Object.fromEntries(
-      (Object.keys(API_CHANNELS) as ApiName[]).map((n) => [
-        n,
-        (...args: unknown[]) => dispatch(ctx.handlers, API_CHANNELS[n], args),
-      ]),
-    ),
-    addDroppedFiles: async () => ({ ok: true, value: [] }) as IpcResult<never[]>,
-    onFilesOpened: () => () => undefined,
-    onMenuCommand: () => () => undefined,
-    onDownloadsChanged: () => () => undefined,
-    onOverlayChanged: () => () => undefined,
-  } as unknown as PreloadApi;
+  const raw = handlerPreload(ctx);
   let store: AppStore | null = null;
   let moved = null as BackendStatus | null; // set by the engine below
   const message =
