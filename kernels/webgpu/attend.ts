@@ -43,6 +43,36 @@ export interface AttendShape {
   scale: number;
 }
 
+/**
+ * The shape of an attention op over stored rows of width d = heads·dk: queries per head
+ * ('head', d_k wide) or folded (d wide, a_h = q_h·W_K,hᵀ), values as head slices ('head') or
+ * whole rows ('row': u_h = s_h·X, projected per head afterwards).
+ */
+export function attendShapeOf(
+  source: 'self' | 'cross',
+  dims: { heads: number; d: number; slotRows: number },
+  q: 'head' | 'folded',
+  v: 'row' | 'head',
+): AttendShape {
+  const { heads: h, d, slotRows } = dims;
+  const dk = d / h;
+  return {
+    source,
+    heads: h,
+    slotRows,
+    rowWidth: d,
+    qWidth: q === 'head' ? dk : d,
+    qRowStride: q === 'head' ? d : h * d,
+    qHeadStride: q === 'head' ? dk : d,
+    kHeadOffset: q === 'head' ? dk : 0,
+    vWidth: v === 'row' ? d : dk,
+    vHeadOffset: v === 'row' ? 0 : dk,
+    oRowStride: v === 'row' ? h * d : d,
+    oHeadStride: v === 'row' ? d : dk,
+    scale: 1 / Math.sqrt(dk),
+  };
+}
+
 export const ATTEND_WORKGROUP = 64;
 
 /** The attention kernels' uniform: an AttendShape (the order of the words the ops write). */

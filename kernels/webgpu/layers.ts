@@ -12,7 +12,7 @@ import type { Tuning, Tile } from './tuning.ts';
 import { linear, type LinearConfig, type LinearShape } from './linear.ts';
 import { layerNorm } from './layernorm.ts';
 import { scatterRows } from './scatter.ts';
-import { attend, type AttendConfig, type AttendShape } from './attend.ts';
+import { attend, attendShapeOf, type AttendConfig, type AttendShape } from './attend.ts';
 import { embed } from './embed.ts';
 import { attendRows, attendRowsWorkgroupBytes, attendSplits } from './attend-rows.ts';
 
@@ -135,23 +135,8 @@ function headProj(c: Ctx, label: string, w: GPUBuffer, weights = c.weights.preci
 }
 
 function attendShape(c: Ctx, source: 'self' | 'cross', q: 'head' | 'folded', v: 'row' | 'head'): AttendShape {
-  const { nTextState: d, nTextHead: h, nTextCtx, nAudioCtx } = c.dims;
-  const dk = d / h;
-  return {
-    source,
-    heads: h,
-    slotRows: source === 'self' ? nTextCtx : nAudioCtx,
-    rowWidth: d,
-    qWidth: q === 'head' ? dk : d,
-    qRowStride: q === 'head' ? d : h * d,
-    qHeadStride: q === 'head' ? dk : d,
-    kHeadOffset: q === 'head' ? dk : 0,
-    vWidth: v === 'row' ? d : dk,
-    vHeadOffset: v === 'row' ? 0 : dk,
-    oRowStride: v === 'row' ? h * d : d,
-    oHeadStride: v === 'row' ? d : dk,
-    scale: 1 / Math.sqrt(dk),
-  };
+  const { nTextState: d, nTextHead: heads, nTextCtx, nAudioCtx } = c.dims;
+  return attendShapeOf(source, { heads, d, slotRows: source === 'self' ? nTextCtx : nAudioCtx }, q, v);
 }
 
 function att(

@@ -12,7 +12,7 @@ import { layerNorm } from '../../../kernels/webgpu/layernorm.ts';
 import { geluKernel } from '../../../kernels/webgpu/gelu.ts';
 import { embed } from '../../../kernels/webgpu/embed.ts';
 import { scatterRows } from '../../../kernels/webgpu/scatter.ts';
-import { attend, type AttendShape } from '../../../kernels/webgpu/attend.ts';
+import { attend, attendShapeOf, type AttendShape } from '../../../kernels/webgpu/attend.ts';
 import { attendPartialFloats, attendRows, attendSplits } from '../../../kernels/webgpu/attend-rows.ts';
 import { topK, SUPPRESSED } from '../../../kernels/webgpu/topk.ts';
 import { matrixData } from '../../../kernels/webgpu/gpu-weights.ts';
@@ -465,22 +465,12 @@ for (const form of ['k-cache', 'folded', 'baseline'] as const) {
       const rng = new Rng(form.length * 10 + source.length);
       const [h, dk, slots, slotRows] = [4, 8, 3, source === 'self' ? 9 : 37];
       const d = h * dk;
-      const head = form !== 'folded';
-      const s: AttendShape = {
+      const s = attendShapeOf(
         source,
-        heads: h,
-        slotRows,
-        rowWidth: d,
-        qWidth: head ? dk : d,
-        qRowStride: head ? d : h * d,
-        qHeadStride: head ? dk : d,
-        kHeadOffset: head ? dk : 0,
-        vWidth: form === 'baseline' ? dk : d,
-        vHeadOffset: form === 'baseline' ? dk : 0,
-        oRowStride: form === 'baseline' ? d : h * d,
-        oHeadStride: form === 'baseline' ? dk : d,
-        scale: 1 / Math.sqrt(dk),
-      };
+        { heads: h, d, slotRows },
+        form === 'folded' ? 'folded' : 'head',
+        form === 'baseline' ? 'head' : 'row',
+      );
       const rows: Array<[number, number, number, number]> = [
         [0, 0, 1, 2],
         [0, 8, 2, 0],
@@ -615,22 +605,12 @@ for (const form of ['k-cache', 'folded'] as const) {
         const rng = new Rng(form.length * 31 + source.length);
         const [h, dk, slots, slotRows] = [4, 8, 3, source === 'self' ? 21 : 37];
         const d = h * dk;
-        const head = form === 'k-cache';
-        const s: AttendShape = {
+        const s = attendShapeOf(
           source,
-          heads: h,
-          slotRows,
-          rowWidth: d,
-          qWidth: head ? dk : d,
-          qRowStride: head ? d : h * d,
-          qHeadStride: head ? dk : d,
-          kHeadOffset: head ? dk : 0,
-          vWidth: d,
-          vHeadOffset: 0,
-          oRowStride: h * d,
-          oHeadStride: d,
-          scale: 1 / Math.sqrt(dk),
-        };
+          { heads: h, d, slotRows },
+          form === 'k-cache' ? 'head' : 'folded',
+          'row',
+        );
         const rows: Array<[number, number, number, number]> = [
           [0, 0, 1, 2],
           [0, 20, 2, 0],
