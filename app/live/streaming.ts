@@ -145,13 +145,14 @@ export class LiveTranscriber {
     let segments = await this.decode();
     // Past the confirmed words, the decoder says the recent captions again: its prompt repeated
     // over hum or noise the VAD calls sound (a looped hallucination), not new speech.
-    const words = segments.flatMap((s) => s.words);
+    let words = segments.flatMap((s) => s.words);
     if (this.restatesConfirmed(words.slice(restatedLength(this.agreement.committedInBuffer, words)))) {
       this.looped = true;
       segments = [];
+      words = [];
     }
     const before = this.agreement.tentative;
-    const step = this.agreement.insert(segments.flatMap((s) => s.words));
+    const step = this.agreement.insert(words);
     const confirmed = [...step.confirmed];
     // This pass said nothing past the confirmed words, the one before did: Whisper left out an
     // unfinished sentence, and its audio must stay for the next pass to hear it again.

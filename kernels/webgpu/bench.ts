@@ -87,8 +87,12 @@ export async function benchWebGPU(
       const times: number[] = [];
       const warmup = o.warmup ?? 3;
       const iters = o.iters ?? 20;
-      for (let i = 0; i < warmup + iters; i++) {
+      // Every step runs at this context: all sequences set back to ctx − 1 tokens first.
+      const atCtx = () => {
         for (let s = 0; s < o.batch; s++) session.benchSetLength(s, o.groups === 'shared' ? 0 : s, ctx - 1);
+      };
+      for (let i = 0; i < warmup + iters; i++) {
+        atCtx();
         const t0 = performance.now();
         await session.step(tokens, { topK: 1 });
         if (i >= warmup) times.push(performance.now() - t0);
@@ -96,7 +100,7 @@ export async function benchWebGPU(
       const nPipelined = o.pipelinedIters ?? 10 * iters;
       const t0 = performance.now();
       for (let i = 0; i < nPipelined; i++) {
-        for (let s = 0; s < o.batch; s++) session.benchSetLength(s, o.groups === 'shared' ? 0 : s, ctx - 1);
+        atCtx();
         await session.step(tokens, { topK: 0 });
       }
       await gpu.device.queue.onSubmittedWorkDone();
